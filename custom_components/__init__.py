@@ -1,0 +1,1 @@
+"""Custom integrations (makes `custom_components` importable in tests)."""

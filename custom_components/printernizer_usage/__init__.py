@@ -1,0 +1,134 @@
+"""Printernizer Usage Statistics: local, privacy-first usage counts."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .counts import UsageCounts, utc_day
+from .http import UsageExportView
+from .runtime import Installation, PrinternizerUsageConfigEntry, UsageRuntime
+from .services import async_setup_services
+from .sources import async_setup_sources
+from .store import NewerStorageVersionError, UsageStore
+
+PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+ISSUE_NEWER_STORAGE = "newer_storage_version"
+ISSUE_UNREADABLE_STORAGE = "unreadable_storage"
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the services and the download view once, for any entry."""
+    async_setup_services(hass)
+    hass.http.register_view(UsageExportView())
+    return True
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> bool:
+    """Load the stored counts and start counting."""
+    store = UsageStore(hass)
+    counts, installation = await _async_load(hass, store)
+    runtime = UsageRuntime(hass, entry, counts, installation, store)
+    entry.runtime_data = runtime
+    runtime.async_apply_options()
+
+    async_setup_sources(hass, entry)
+    # Local midnight: the week sensors may start a new week, old days expire.
+    entry.async_on_unload(
+        async_track_time_change(
+            hass, lambda _now: runtime.async_new_day(), hour=0, minute=0, second=0
+        )
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> None:
+    """Apply a changed share option without a reload."""
+    entry.runtime_data.async_apply_options()
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> bool:
+    """Stop counting and write what is pending."""
+    if unload_ok := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.async_shutdown()
+    return unload_ok
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> None:
+    """Delete the stored file when the integration is removed."""
+    await UsageStore(hass).async_remove()
+    for issue_id in (ISSUE_NEWER_STORAGE, ISSUE_UNREADABLE_STORAGE):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+async def _async_load(
+    hass: HomeAssistant, store: UsageStore
+) -> tuple[UsageCounts, Installation]:
+    """Read the file; never let a bad file stop the integration or be overwritten."""
+    tz = dt_util.get_default_time_zone()
+    empty = UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())), Installation()
+    try:
+        data = await store.async_load()
+    except NewerStorageVersionError as err:
+        # Keep the newer file intact for when the newer release comes back.
+        store.read_only = True
+        LOGGER.error(
+            "%s was written by a newer release (storage version %s); counting "
+            "continues in memory only and the file is left untouched",
+            store.path,
+            err.version,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_NEWER_STORAGE,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_NEWER_STORAGE,
+            translation_placeholders={"version": str(err.version)},
+        )
+        return empty
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_NEWER_STORAGE)
+    if data is None:
+        return empty
+    try:
+        return (
+            UsageCounts.from_dict(data["counts"], tz=tz),
+            Installation.from_dict(data.get("installation", {})),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        backup = await store.async_set_aside()
+        LOGGER.error(
+            "The stored usage statistics could not be read (%s); the file was "
+            "moved to %s and counting starts again from zero",
+            type(err).__name__,
+            backup,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_UNREADABLE_STORAGE,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_UNREADABLE_STORAGE,
+            translation_placeholders={"backup_path": backup},
+        )
+        return empty

@@ -1,0 +1,226 @@
+"""Daily counts of sanitized events: the only usage data that is ever stored.
+
+Pure Python, no Home Assistant imports; "now" is always an argument. Storage
+keeps counters per UTC day (the unit the weekly report is built from), a
+counter for the current local week (what the week sensors show), lifetime
+totals that never go down when old days are pruned, and the last seen state
+of each feature flag. Individual events are never kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Final
+
+from .privacy import EVENT_TYPES, LABEL_FEATURE, SanitizedEvent
+
+LABEL_VALUES_PER_DAY: Final = 16
+OTHER_LABEL: Final = "__other__"
+DEFAULT_RETENTION_DAYS: Final = 400
+_FEATURE_STATE_EVENTS: Final = {"feature_enabled": True, "feature_disabled": False}
+
+type LabelCounts = dict[str, dict[str, dict[str, int]]]
+"""event type -> label name -> label value -> count."""
+
+
+@dataclass(slots=True)
+class DayCounts:
+    """What happened on one UTC day."""
+
+    events: dict[str, int] = field(default_factory=dict)
+    labels: LabelCounts = field(default_factory=dict)
+    rejected: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"events": self.events, "labels": self.labels, "rejected": self.rejected}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DayCounts:
+        """Build from the JSON form."""
+        return cls(
+            events=dict(data.get("events", {})),
+            labels={
+                event_type: {name: dict(values) for name, values in by_name.items()}
+                for event_type, by_name in data.get("labels", {}).items()
+            },
+            rejected=int(data.get("rejected", 0)),
+        )
+
+
+def utc_day(moment: datetime) -> date:
+    """Return the UTC calendar day of an aware datetime."""
+    return moment.astimezone(UTC).date()
+
+
+def local_week_start(moment: datetime, tz: tzinfo) -> datetime:
+    """Return Monday 00:00 in `tz` of the week that contains `moment`."""
+    local_day = moment.astimezone(tz).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    return datetime.combine(monday, time.min, tzinfo=tz)
+
+
+class UsageCounts:
+    """All local usage counters, with the views the sensors and report need."""
+
+    def __init__(
+        self,
+        *,
+        tz: tzinfo,
+        first_seen: date,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
+        """Start with no counts, first seen on the given UTC day."""
+        self.tz = tz
+        self.retention_days = retention_days
+        self.first_seen = first_seen
+        self.days: dict[str, DayCounts] = {}
+        self.totals: dict[str, int] = {}
+        self.rejected_total = 0
+        self.week_start: datetime | None = None
+        self.week: dict[str, int] = {}
+        self.features: dict[str, bool] = {}
+        # Cache of the current UTC day and local week, so recording an event
+        # costs two comparisons instead of two time zone conversions.
+        self._valid_from = datetime.max.replace(tzinfo=UTC)
+        self._valid_until = datetime.min.replace(tzinfo=UTC)
+        self._today: DayCounts = DayCounts()
+
+    def _roll(self, now: datetime) -> None:
+        """Point the cached day and week at the ones that contain `now`."""
+        if self._valid_from <= now < self._valid_until:
+            return
+        day = utc_day(now)
+        day_start = datetime.combine(day, time.min, tzinfo=UTC)
+        week_start = local_week_start(now, self.tz)
+        week_end = datetime.combine(
+            week_start.date() + timedelta(days=7), time.min, tzinfo=self.tz
+        )
+        self._valid_from = max(day_start, week_start)
+        self._valid_until = min(day_start + timedelta(days=1), week_end)
+        self._today = self.days.setdefault(day.isoformat(), DayCounts())
+        if self.week_start != week_start:
+            self.week_start = week_start
+            self.week = {}
+
+    def record(self, event: SanitizedEvent, now: datetime) -> None:
+        """Count one sanitized event at `now`."""
+        self._roll(now)
+        event_type = event.event_type
+        today = self._today
+        today.events[event_type] = today.events.get(event_type, 0) + 1
+        self.week[event_type] = self.week.get(event_type, 0) + 1
+        self.totals[event_type] = self.totals.get(event_type, 0) + 1
+        if not event.labels:
+            return
+        by_name = today.labels.setdefault(event_type, {})
+        for name, value in event.labels:
+            values = by_name.setdefault(name, {})
+            key = value
+            if key not in values and len(values) >= LABEL_VALUES_PER_DAY:
+                key = OTHER_LABEL
+            values[key] = values.get(key, 0) + 1
+            if name == LABEL_FEATURE and event_type in _FEATURE_STATE_EVENTS:
+                self.features[value] = _FEATURE_STATE_EVENTS[event_type]
+
+    def record_rejected(self, now: datetime) -> None:
+        """Count an event that was refused by the allowlist."""
+        self._roll(now)
+        self._today.rejected += 1
+        self.rejected_total += 1
+
+    def week_counts(self, now: datetime) -> dict[str, int]:
+        """Return this local week's counts per event type (empty in a new week)."""
+        if self.week_start != local_week_start(now, self.tz):
+            return {}
+        return self.week
+
+    def prune(self, now: datetime) -> int:
+        """Drop days older than the retention; return how many were dropped."""
+        oldest_kept = (utc_day(now) - timedelta(days=self.retention_days)).isoformat()
+        expired = [day for day in self.days if day < oldest_kept]
+        for day in expired:
+            del self.days[day]
+        if expired:
+            # The cached day may have been one of them.
+            self._valid_until = datetime.min.replace(tzinfo=UTC)
+        return len(expired)
+
+    def clear(self, now: datetime) -> dict[str, int]:
+        """Forget everything; return what was removed."""
+        removed = {
+            "days": len(
+                [day for day in self.days.values() if day.events or day.rejected]
+            ),
+            "events": sum(self.totals.values()),
+            "rejected": self.rejected_total,
+        }
+        self.days.clear()
+        self.totals.clear()
+        self.week.clear()
+        self.features.clear()
+        self.rejected_total = 0
+        self.first_seen = utc_day(now)
+        self._valid_until = datetime.min.replace(tzinfo=UTC)
+        return removed
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form, skipping days on which nothing was counted."""
+        return {
+            "first_seen": self.first_seen.isoformat(),
+            "retention_days": self.retention_days,
+            "days": {
+                day: counts.as_dict()
+                for day, counts in sorted(self.days.items())
+                if counts.events or counts.rejected
+            },
+            "totals": self.totals,
+            "rejected_total": self.rejected_total,
+            "week": {
+                "start": self.week_start.isoformat() if self.week_start else None,
+                "events": self.week,
+            },
+            "features": self.features,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, tz: tzinfo) -> UsageCounts:
+        """Build from the JSON form written by `as_dict`.
+
+        Unknown event types (from a newer release, or edited by hand) are
+        ignored so that nothing outside the allowlist is ever loaded.
+        """
+        counts = cls(
+            tz=tz,
+            first_seen=date.fromisoformat(data["first_seen"]),
+            retention_days=int(data.get("retention_days", DEFAULT_RETENTION_DAYS)),
+        )
+        for day, day_data in data.get("days", {}).items():
+            date.fromisoformat(day)  # refuse keys that are not days
+            day_counts = DayCounts.from_dict(day_data)
+            day_counts.events = _known(day_counts.events)
+            day_counts.labels = {
+                event_type: labels
+                for event_type, labels in day_counts.labels.items()
+                if event_type in EVENT_TYPES
+            }
+            counts.days[day] = day_counts
+        counts.totals = _known(data.get("totals", {}))
+        counts.rejected_total = int(data.get("rejected_total", 0))
+        week = data.get("week", {})
+        if week.get("start"):
+            counts.week_start = datetime.fromisoformat(week["start"])
+            counts.week = _known(week.get("events", {}))
+        counts.features = {
+            name: bool(state) for name, state in data.get("features", {}).items()
+        }
+        return counts
+
+
+def _known(by_event_type: dict[str, Any]) -> dict[str, int]:
+    return {
+        event_type: int(count)
+        for event_type, count in by_event_type.items()
+        if event_type in EVENT_TYPES
+    }

@@ -1,0 +1,28 @@
+"""Diagnostics: what a maintainer needs to help, without anything identifying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .runtime import PrinternizerUsageConfigEntry
+
+TO_REDACT = {"installation_id", "submitted_ids"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> dict[str, Any]:
+    """Return the entry's options, its counts and the state of its storage."""
+    runtime = entry.runtime_data
+    return {
+        "options": async_redact_data(dict(entry.options), TO_REDACT),
+        "data": async_redact_data(runtime.stored_data(), TO_REDACT),
+        "storage": {
+            "read_only": runtime.store.read_only,
+            "writes_since_start": runtime.store.writes,
+        },
+        "printer_types": runtime.printer_types,
+    }

@@ -1,0 +1,248 @@
+"""The privacy allowlist: which events and which metadata may be counted.
+
+Pure Python, no Home Assistant imports. Every way of recording an event passes
+through `sanitize_event`; nothing downstream ever sees raw metadata. The rules
+are default-deny: a key that is not listed is dropped, a value that fails its
+rule is dropped, and any string that looks like personal data is dropped even
+under an allowed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import math
+import re
+from typing import Final
+import unicodedata
+
+EVENT_TYPES: Final = frozenset(
+    {
+        "app_start",
+        "app_shutdown",
+        "job_created",
+        "job_completed",
+        "job_failed",
+        "file_downloaded",
+        "file_uploaded",
+        "printer_connected",
+        "printer_disconnected",
+        "error_occurred",
+        "feature_enabled",
+        "feature_disabled",
+    }
+)
+
+PRINTER_TYPES: Final = frozenset(
+    {
+        "bambu_lab",
+        "prusa",
+        "octoprint",
+        "klipper",
+        "elegoo",
+        "creality",
+        "anycubic",
+        "dremel",
+        "other",
+    }
+)
+# Printernizer's own names for the same printer families.
+PRINTER_TYPE_ALIASES: Final = {"prusa_core": "prusa"}
+
+FEATURES: Final = frozenset(
+    {"library", "timelapse", "auto_job_creation", "german_compliance", "watch_folders"}
+)
+
+# Label names as they are stored; bucketed numbers get a name that says so.
+LABEL_PRINTER_TYPE: Final = "printer_type"
+LABEL_DURATION: Final = "duration_bucket"
+LABEL_FILE_SIZE: Final = "file_size_bucket"
+LABEL_ERROR_TYPE: Final = "error_type"
+LABEL_COMPONENT: Final = "component"
+LABEL_FEATURE: Final = "feature"
+LABEL_AUTO_CREATED: Final = "is_auto_created"
+
+DURATION_BUCKETS: Final = ("<15m", "15-60m", "1-3h", "3-8h", "8-24h", ">24h")
+_DURATION_LIMITS: Final = (15, 60, 180, 480, 1440)
+FILE_SIZE_BUCKETS: Final = ("<1", "1-10", "10-50", "50-200", ">200")
+_FILE_SIZE_LIMITS: Final = (1, 10, 50, 200)
+
+ERROR_TYPE_MAX_LENGTH: Final = 48
+COMPONENT_MAX_LENGTH: Final = 32
+# Longer raw strings are never a class name or a component; they are refused
+# before any pattern runs, which also bounds the work per value.
+_RAW_MAX_LENGTH: Final = 96
+
+# A slug source may hold letters, digits, underscores, hyphens and spaces only.
+# That alone refuses '@', '.', ':', '/', '\\' and so e-mail addresses, URLs,
+# paths, file names, IPv6 and MAC addresses; the patterns below stay as a
+# second, independent guard.
+_SLUG_SOURCE: Final = re.compile(r"[A-Za-z0-9_\- ]+")
+_PII_PATTERNS: Final = (
+    re.compile(r"@"),  # e-mail address or user@host
+    re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE),  # URL
+    re.compile(r"\d{1,3}(?:[._ -]\d{1,3}){3}"),  # IPv4, also with other separators
+    re.compile(r"[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,}", re.IGNORECASE),  # IPv6
+    re.compile(r"[0-9a-f]{2}(?:[:_-][0-9a-f]{2}){5}", re.IGNORECASE),  # MAC address
+    re.compile(r"[/\\]"),  # POSIX or Windows path
+    re.compile(r"^[a-z]:", re.IGNORECASE),  # drive letter
+    re.compile(r"\.[a-z0-9]{1,8}$", re.IGNORECASE),  # file name with an extension
+    re.compile(r"\d{6,}"),  # serial number, phone number, timestamp
+    re.compile(r"[0-9a-f]{12,}", re.IGNORECASE),  # hex serial, hash, token
+)
+_MAX_DIGITS: Final = 5  # more digits in total than this is an identifier
+_CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS: Final = re.compile(r"[\s\-_]+")
+
+
+class UnknownEventTypeError(ValueError):
+    """The event type is not one of the closed set."""
+
+
+class InvalidMetadataError(TypeError):
+    """Metadata was given but is not a mapping."""
+
+
+@dataclass(frozen=True, slots=True)
+class SanitizedEvent:
+    """An event that passed the allowlist: only safe labels remain."""
+
+    event_type: str
+    labels: tuple[tuple[str, str], ...]
+    dropped_keys: int
+
+
+def looks_like_pii(value: str) -> bool:
+    """Return True if a string could identify a person, a machine or a file."""
+    normalized = unicodedata.normalize("NFKC", value)
+    if not value.isascii() or not normalized.isascii():
+        return True
+    if sum(char.isdigit() for char in normalized) > _MAX_DIGITS:
+        return True
+    return any(pattern.search(normalized) for pattern in _PII_PATTERNS)
+
+
+def to_slug(value: object, max_length: int) -> str | None:
+    """Turn a class or component name into a safe slug, or None if it is not one.
+
+    `ConnectionTimeout` becomes `connection_timeout`. Anything that is not a
+    plain name, or that looks like personal data, gives None.
+    """
+    if not isinstance(value, str) or len(value) > _RAW_MAX_LENGTH:
+        return None
+    if not _SLUG_SOURCE.fullmatch(value) or looks_like_pii(value):
+        return None
+    slug = _SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", value)).strip("_").lower()
+    if not slug or len(slug) > max_length or looks_like_pii(slug):
+        return None
+    return slug
+
+
+def duration_bucket(minutes: float) -> str:
+    """Return the coarse duration range a job length falls in."""
+    for limit, bucket in zip(_DURATION_LIMITS, DURATION_BUCKETS, strict=False):
+        if minutes < limit:
+            return bucket
+    return DURATION_BUCKETS[-1]
+
+
+def file_size_bucket(megabytes: float) -> str:
+    """Return the coarse size range a file falls in."""
+    for limit, bucket in zip(_FILE_SIZE_LIMITS, FILE_SIZE_BUCKETS, strict=False):
+        if megabytes < limit:
+            return bucket
+    return FILE_SIZE_BUCKETS[-1]
+
+
+def _as_number(value: object) -> float | None:
+    """Accept ints, floats and numeric strings (templates render numbers as text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if len(value) > 32:
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        return None
+    return number
+
+
+def _printer_type(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    name = PRINTER_TYPE_ALIASES.get(name, name)
+    return name if name in PRINTER_TYPES else None
+
+
+def _feature(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    return name if name in FEATURES else None
+
+
+def _duration(value: object) -> str | None:
+    minutes = _as_number(value)
+    return None if minutes is None else duration_bucket(minutes)
+
+
+def _file_size(value: object) -> str | None:
+    megabytes = _as_number(value)
+    return None if megabytes is None else file_size_bucket(megabytes)
+
+
+def _error_type(value: object) -> str | None:
+    return to_slug(value, ERROR_TYPE_MAX_LENGTH)
+
+
+def _component(value: object) -> str | None:
+    return to_slug(value, COMPONENT_MAX_LENGTH)
+
+
+def _auto_created(value: object) -> str | None:
+    if not isinstance(value, bool):
+        return None
+    return "true" if value else "false"
+
+
+# metadata key -> (stored label name, value rule). Order is the stored order.
+METADATA_RULES: Final = {
+    "printer_type": (LABEL_PRINTER_TYPE, _printer_type),
+    "duration_minutes": (LABEL_DURATION, _duration),
+    "file_size_mb": (LABEL_FILE_SIZE, _file_size),
+    "error_type": (LABEL_ERROR_TYPE, _error_type),
+    "component": (LABEL_COMPONENT, _component),
+    "feature": (LABEL_FEATURE, _feature),
+    "is_auto_created": (LABEL_AUTO_CREATED, _auto_created),
+}
+
+
+def sanitize_event(event_type: object, metadata: object = None) -> SanitizedEvent:
+    """Check an event against the allowlist and keep only its safe labels.
+
+    Raises UnknownEventTypeError for an event type outside the closed set and
+    InvalidMetadataError when metadata is neither None nor a mapping. A key or
+    value that fails its rule is dropped silently; the event is still valid.
+    """
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        raise UnknownEventTypeError
+    if metadata is None:
+        return SanitizedEvent(event_type, (), 0)
+    if not isinstance(metadata, Mapping):
+        raise InvalidMetadataError
+    labels: list[tuple[str, str]] = []
+    for key, value in metadata.items():
+        rule = METADATA_RULES.get(key) if isinstance(key, str) else None
+        if rule is None:
+            continue
+        label = rule[1](value)
+        if label is not None:
+            labels.append((rule[0], label))
+    return SanitizedEvent(event_type, tuple(labels), len(metadata) - len(labels))

@@ -1,0 +1,30 @@
+"""Where events come from, besides the service and the Python method."""
+
+from __future__ import annotations
+
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .const import ATTR_EVENT_TYPE, ATTR_METADATA, EVENT_USAGE
+from .privacy import InvalidMetadataError, UnknownEventTypeError
+from .runtime import PrinternizerUsageConfigEntry
+
+
+@callback
+def async_setup_sources(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
+) -> None:
+    """Listen for `printernizer_usage_event` on the bus until the entry unloads."""
+    runtime = entry.runtime_data
+
+    @callback
+    def _async_handle_usage_event(event: Event) -> None:
+        # Whoever fires the event cannot see an error, so a bad one is counted
+        # as rejected instead of raising.
+        try:
+            runtime.async_record(
+                event.data.get(ATTR_EVENT_TYPE), event.data.get(ATTR_METADATA)
+            )
+        except (UnknownEventTypeError, InvalidMetadataError):
+            runtime.async_record_rejected()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_USAGE, _async_handle_usage_event))

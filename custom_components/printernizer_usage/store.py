@@ -1,0 +1,99 @@
+"""The one storage file: versioned, private, written at most once per delay window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import os
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+
+STORAGE_KEY: Final = DOMAIN
+STORAGE_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 1
+# An event storm costs one write per window; a hard crash loses at most the
+# counts of one window. HA writes pending data on a clean stop.
+SAVE_DELAY: Final = 10.0
+
+type StoredData = dict[str, Any]
+
+
+class NewerStorageVersionError(Exception):
+    """The file was written by a newer release with an incompatible layout."""
+
+    def __init__(self, version: int) -> None:
+        """Remember which version was found."""
+        super().__init__(f"storage version {version} is newer than {STORAGE_VERSION}")
+        self.version = version
+
+
+class UsageStore(Store[StoredData]):
+    """A Store whose saves are coalesced into one write per delay window.
+
+    HA's own delayed save moves the deadline with every call, so a steady
+    stream of events would postpone the write forever; here the deadline is
+    fixed by the first change after a write.
+    """
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create the store for the integration's one file."""
+        super().__init__(
+            hass,
+            STORAGE_VERSION,
+            STORAGE_KEY,
+            private=True,
+            atomic_writes=True,
+            minor_version=STORAGE_MINOR_VERSION,
+        )
+        self._data_func: Callable[[], StoredData] = dict
+        self._save_pending = False
+        self.writes = 0
+        # Set when the file on disk must not be overwritten (a newer release wrote it).
+        self.read_only = False
+
+    def _build_data(self) -> StoredData:
+        self._save_pending = False
+        self.writes += 1
+        return self._data_func()
+
+    @callback
+    def async_schedule_save(self, data_func: Callable[[], StoredData]) -> None:
+        """Save what `data_func` builds within SAVE_DELAY seconds."""
+        self._data_func = data_func
+        if self._save_pending or self.read_only:
+            return
+        self._save_pending = True
+        self.async_delay_save(self._build_data, SAVE_DELAY)
+
+    async def async_save_now(self, data_func: Callable[[], StoredData]) -> None:
+        """Write what `data_func` builds at once (unload, delete)."""
+        self._data_func = data_func
+        if not self.read_only:
+            await self.async_save(self._build_data())
+
+    async def async_set_aside(self) -> str:
+        """Rename an unusable file so it is kept for the person, not overwritten.
+
+        Returns the new path.
+        """
+        backup = f"{self.path}.unreadable.{dt_util.utcnow():%Y%m%dT%H%M%S}"
+        await self.hass.async_add_executor_job(os.replace, self.path, backup)
+        return backup
+
+    async def _async_migrate_func(
+        self,
+        old_major_version: int,
+        old_minor_version: int,
+        old_data: StoredData,
+    ) -> StoredData:
+        """Bring data written by an older release up to date.
+
+        Version 1.1 is the first layout; later layouts add their steps here.
+        """
+        if old_major_version > STORAGE_VERSION:
+            raise NewerStorageVersionError(old_major_version)
+        return old_data

@@ -1,0 +1,95 @@
+"""Fixtures shared by the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Import before any `hass` fixture runs: the harness puts its own
+# `custom_components` package first on sys.path, and this import makes ours the
+# one HA's loader finds.
+import custom_components.printernizer_usage  # noqa: F401
+from custom_components.printernizer_usage.const import CONF_SHARE_STATISTICS, DOMAIN
+from homeassistant.core import HomeAssistant
+
+# A Wednesday; the local week (Europe/Berlin) started Monday 2026-11-23 00:00.
+NOW = "2026-11-25 10:00:00+00:00"
+TIME_ZONE = "Europe/Berlin"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let HA load the integration from custom_components."""
+
+
+@pytest.fixture(autouse=True)
+async def time_zone(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Run every test at a fixed time in a time zone that is not UTC."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(NOW)
+
+
+@pytest.fixture
+def share_statistics() -> bool:
+    """Whether the entry was created with sharing on."""
+    return False
+
+
+@pytest.fixture
+def mock_config_entry(share_statistics: bool) -> MockConfigEntry:
+    """Return the integration's config entry, not yet added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer Usage Statistics",
+        data={},
+        options={CONF_SHARE_STATISTICS: share_statistics},
+        entry_id="01JPRINTERNIZERUSAGE000000",
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Add the entry and set it up."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+def stored_data() -> Generator[dict[str, Any]]:
+    """Return a minimal valid storage payload (version 1)."""
+    yield {
+        "version": 1,
+        "minor_version": 1,
+        "key": DOMAIN,
+        "data": {
+            "counts": {
+                "first_seen": "2026-11-01",
+                "retention_days": 400,
+                "days": {
+                    "2026-11-24": {
+                        "events": {"job_completed": 3, "file_downloaded": 2},
+                        "labels": {
+                            "job_completed": {"printer_type": {"prusa": 3}},
+                        },
+                        "rejected": 1,
+                    }
+                },
+                "totals": {"job_completed": 10, "file_downloaded": 4},
+                "rejected_total": 1,
+                "week": {
+                    "start": "2026-11-23T00:00:00+01:00",
+                    "events": {"job_completed": 3, "file_downloaded": 2},
+                },
+                "features": {"library": True},
+            },
+            "installation": {"installation_id": None, "submitted_ids": []},
+        },
+    }
