@@ -45,9 +45,7 @@ async def async_setup_entry(
     async_setup_sources(hass, entry)
     # Local midnight: the week sensors may start a new week, old days expire.
     entry.async_on_unload(
-        async_track_time_change(
-            hass, lambda _now: runtime.async_new_day(), hour=0, minute=0, second=0
-        )
+        async_track_time_change(hass, runtime.async_new_day, hour=0, minute=0, second=0)
     )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 import uuid
 
@@ -152,15 +153,17 @@ class UsageRuntime:
     @callback
     def async_apply_options(self) -> None:
         """Follow the share option: an id exists only while sharing is on."""
-        if self.share_statistics and self.installation.installation_id is None:
+        installation_id = self.installation.installation_id
+        if self.share_statistics and installation_id is None:
             self.installation.installation_id = str(uuid.uuid4())
         elif not self.share_statistics:
             self.installation.installation_id = None
-        self.store.async_schedule_save(self.stored_data)
+        if self.installation.installation_id != installation_id:
+            self.store.async_schedule_save(self.stored_data)
         self.async_update_listeners()
 
     @callback
-    def async_new_day(self) -> None:
+    def async_new_day(self, _now: datetime | None = None) -> None:
         """Apply retention and refresh the week sensors (called at local midnight)."""
         if self.counts.prune(dt_util.utcnow()):
             self.store.async_schedule_save(self.stored_data)

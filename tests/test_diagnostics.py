@@ -1,0 +1,70 @@
+"""Diagnostics never contain the installation id."""
+
+from __future__ import annotations
+
+# Imported before the clock is frozen: diagnostics imports it lazily, and its
+# models cannot be built under freezegun's fake datetime.
+import aiohasupervisor  # noqa: F401
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.printernizer_usage.const import EVENT_USAGE
+from homeassistant.core import HomeAssistant
+
+
+@pytest.mark.parametrize("share_statistics", [True])
+async def test_diagnostics(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    hass.bus.async_fire(
+        EVENT_USAGE,
+        {"event_type": "error_occurred", "metadata": {"error_type": "TimeoutError"}},
+    )
+    await hass.async_block_till_done()
+    installation_id = init_integration.runtime_data.installation.installation_id
+    assert installation_id is not None
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    assert installation_id not in str(diagnostics)
+    # Written out in full rather than as a snapshot: the two HA lanes use
+    # syrupy versions with different snapshot layouts.
+    assert diagnostics == {
+        "options": {"share_statistics": True},
+        "data": {
+            "counts": {
+                "first_seen": "2026-11-25",
+                "retention_days": 400,
+                "days": {
+                    "2026-11-25": {
+                        "events": {"error_occurred": 1},
+                        "labels": {
+                            "error_occurred": {"error_type": {"timeout_error": 1}}
+                        },
+                        "rejected": 0,
+                    }
+                },
+                "totals": {"error_occurred": 1},
+                "rejected_total": 0,
+                "week": {
+                    "start": "2026-11-23T00:00:00+01:00",
+                    "events": {"error_occurred": 1},
+                },
+                "features": {},
+            },
+            "installation": {
+                "installation_id": "**REDACTED**",
+                "submitted_ids": "**REDACTED**",
+            },
+        },
+        "storage": {"read_only": False, "writes_since_start": 0},
+        "printer_types": {},
+    }
