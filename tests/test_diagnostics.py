@@ -49,7 +49,6 @@ async def test_diagnostics(
                         "labels": {
                             "error_occurred": {"error_type": {"timeout_error": 1}}
                         },
-                        "rejected": 0,
                     }
                 },
                 "totals": {"error_occurred": 1},

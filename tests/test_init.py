@@ -15,8 +15,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.printernizer_usage.const import EVENT_USAGE
-from custom_components.printernizer_usage.const import DOMAIN
+from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE

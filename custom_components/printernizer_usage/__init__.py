@@ -41,6 +41,8 @@ async def async_setup_entry(
     runtime = UsageRuntime(hass, entry, counts, installation, store)
     entry.runtime_data = runtime
     runtime.async_apply_options()
+    # Retention may have passed while Home Assistant was off.
+    runtime.async_new_day()
 
     async_setup_sources(hass, entry)
     # Local midnight: the week sensors may start a new week, old days expire.

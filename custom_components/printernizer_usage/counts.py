@@ -18,6 +18,10 @@ from .privacy import EVENT_TYPES, LABEL_FEATURE, SanitizedEvent
 LABEL_VALUES_PER_DAY: Final = 16
 OTHER_LABEL: Final = "__other__"
 DEFAULT_RETENTION_DAYS: Final = 400
+# Labels (printer type, duration range, error type, ...) are only needed for the
+# weekly report, whose period is at most 28 days; older days keep their event
+# counts but drop the labels. Less kept, and a year stays small on disk.
+LABEL_DETAIL_DAYS: Final = 35
 _FEATURE_STATE_EVENTS: Final = {"feature_enabled": True, "feature_disabled": False}
 
 type LabelCounts = dict[str, dict[str, dict[str, int]]]
@@ -33,8 +37,13 @@ class DayCounts:
     rejected: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form."""
-        return {"events": self.events, "labels": self.labels, "rejected": self.rejected}
+        """Return the JSON form, leaving out what is empty."""
+        data: dict[str, Any] = {"events": self.events}
+        if self.labels:
+            data["labels"] = self.labels
+        if self.rejected:
+            data["rejected"] = self.rejected
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DayCounts:
@@ -137,15 +146,26 @@ class UsageCounts:
         return self.week
 
     def prune(self, now: datetime) -> int:
-        """Drop days older than the retention; return how many were dropped."""
-        oldest_kept = (utc_day(now) - timedelta(days=self.retention_days)).isoformat()
-        expired = [day for day in self.days if day < oldest_kept]
-        for day in expired:
-            del self.days[day]
-        if expired:
+        """Apply the retention; return how many days changed or were dropped.
+
+        Days older than the retention are dropped; days older than
+        LABEL_DETAIL_DAYS lose their labels.
+        """
+        today = utc_day(now)
+        oldest_kept = (today - timedelta(days=self.retention_days)).isoformat()
+        oldest_detailed = (today - timedelta(days=LABEL_DETAIL_DAYS)).isoformat()
+        changed = 0
+        for day in list(self.days):
+            if day < oldest_kept:
+                del self.days[day]
+                changed += 1
+            elif day < oldest_detailed and self.days[day].labels:
+                self.days[day].labels = {}
+                changed += 1
+        if changed:
             # The cached day may have been one of them.
             self._valid_until = datetime.min.replace(tzinfo=UTC)
-        return len(expired)
+        return changed
 
     def clear(self, now: datetime) -> dict[str, int]:
         """Forget everything; return what was removed."""

@@ -9,6 +9,7 @@ under an allowed key.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 import math
@@ -140,37 +141,30 @@ def to_slug(value: object, max_length: int) -> str | None:
 
 def duration_bucket(minutes: float) -> str:
     """Return the coarse duration range a job length falls in."""
-    for limit, bucket in zip(_DURATION_LIMITS, DURATION_BUCKETS, strict=False):
-        if minutes < limit:
-            return bucket
-    return DURATION_BUCKETS[-1]
+    return DURATION_BUCKETS[bisect_right(_DURATION_LIMITS, minutes)]
 
 
 def file_size_bucket(megabytes: float) -> str:
     """Return the coarse size range a file falls in."""
-    for limit, bucket in zip(_FILE_SIZE_LIMITS, FILE_SIZE_BUCKETS, strict=False):
-        if megabytes < limit:
-            return bucket
-    return FILE_SIZE_BUCKETS[-1]
+    return FILE_SIZE_BUCKETS[bisect_right(_FILE_SIZE_LIMITS, megabytes)]
 
 
 def _as_number(value: object) -> float | None:
-    """Accept ints, floats and numeric strings (templates render numbers as text)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        if len(value) > 32:
-            return None
+    """Accept ints, floats and numeric strings (templates render numbers as text).
+
+    Booleans, negative numbers, NaN and infinity are refused.
+    """
+    # Exact type checks: bool is an int subclass and must not count as a number.
+    if type(value) is int or type(value) is float:
+        number = float(value)
+    elif isinstance(value, str) and len(value) <= 32:
         try:
-            value = float(value)
+            number = float(value)
         except ValueError:
             return None
-    if not isinstance(value, int | float):
+    else:
         return None
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        return None
-    return number
+    return number if 0 <= number < math.inf else None
 
 
 def _printer_type(value: object) -> str | None:
@@ -235,14 +229,13 @@ def sanitize_event(event_type: object, metadata: object = None) -> SanitizedEven
         raise UnknownEventTypeError
     if metadata is None:
         return SanitizedEvent(event_type, (), 0)
-    if not isinstance(metadata, Mapping):
+    if type(metadata) is not dict and not isinstance(metadata, Mapping):
         raise InvalidMetadataError
     labels: list[tuple[str, str]] = []
     for key, value in metadata.items():
-        rule = METADATA_RULES.get(key) if isinstance(key, str) else None
-        if rule is None:
-            continue
-        label = rule[1](value)
-        if label is not None:
-            labels.append((rule[0], label))
+        # Keys of any other type simply find no rule.
+        if (rule := METADATA_RULES.get(key)) is not None:
+            name, check = rule
+            if (label := check(value)) is not None:
+                labels.append((name, label))
     return SanitizedEvent(event_type, tuple(labels), len(metadata) - len(labels))

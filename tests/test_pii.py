@@ -1,0 +1,140 @@
+"""No generated personal data reaches storage, export, states or diagnostics.
+
+Hypothesis generates the values; they then go through every way of recording
+an event (service, bus, Python method) under every metadata key, allowed or not.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+from typing import Any
+
+# Imported before the clock is frozen (see test_diagnostics).
+import aiohasupervisor  # noqa: F401
+from freezegun.api import FrozenDateTimeFactory
+from hypothesis import HealthCheck, given, settings, strategies as st
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
+from custom_components.printernizer_usage.privacy import METADATA_RULES
+from custom_components.printernizer_usage.store import SAVE_DELAY
+from homeassistant.core import HomeAssistant
+
+_WORD = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    min_size=1,
+    max_size=10,
+)
+_HEX = "0123456789abcdefABCDEF"
+
+EMAILS = st.builds(lambda user, host: f"{user}@{host}.com", _WORD, _WORD)
+IPV4 = st.ip_addresses(v=4).map(str)
+IPV6 = st.ip_addresses(v=6).map(lambda address: address.exploded)
+MACS = st.lists(
+    st.text(alphabet=_HEX, min_size=2, max_size=2), min_size=6, max_size=6
+).flatmap(lambda parts: st.sampled_from([":".join(parts), "-".join(parts)]))
+POSIX_PATHS = st.lists(_WORD, min_size=2, max_size=4).map(
+    lambda parts: "/" + "/".join(parts)
+)
+WINDOWS_PATHS = st.lists(_WORD, min_size=2, max_size=4).map(
+    lambda parts: "C:\\" + "\\".join(parts)
+)
+URLS = st.builds(lambda host, path: f"https://{host}.example/{path}", _WORD, _WORD)
+FILE_NAMES = st.builds(
+    lambda stem, ext: f"{stem}.{ext}",
+    _WORD,
+    st.sampled_from(["3mf", "gcode", "stl", "bgcode"]),
+)
+SERIALS = st.integers(min_value=100_000, max_value=10**12).map(lambda n: f"SN{n}")
+PII = st.one_of(
+    EMAILS, IPV4, IPV6, MACS, POSIX_PATHS, WINDOWS_PATHS, URLS, FILE_NAMES, SERIALS
+)
+KEYS = st.sampled_from([*METADATA_RULES, "file_name", "email", "hostname", "message"])
+
+
+def _generated_cases() -> list[tuple[str, str, str]]:
+    """Collect (key, value, personal part) triples from hypothesis."""
+    cases: list[tuple[str, str, str]] = []
+
+    @settings(
+        max_examples=400,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        key=KEYS,
+        pii=PII,
+        before=st.sampled_from(["", "Error ", "x_"]),
+        after=st.sampled_from(["", " failed", "Timeout"]),
+    )
+    def collect(key: str, pii: str, before: str, after: str) -> None:
+        cases.append((key, f"{before}{pii}{after}", pii))
+
+    collect()
+    return cases
+
+
+async def test_generated_pii_never_stored_or_shown(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    runtime = init_integration.runtime_data
+    cases = _generated_cases()
+    for number, (key, value, _pii) in enumerate(cases):
+        metadata = {key: value}
+        match number % 3:
+            case 0:
+                await hass.services.async_call(
+                    DOMAIN,
+                    "record_event",
+                    {"event_type": "error_occurred", "metadata": metadata},
+                    blocking=True,
+                )
+            case 1:
+                hass.bus.async_fire(
+                    EVENT_USAGE, {"event_type": "job_failed", "metadata": metadata}
+                )
+            case _:
+                assert runtime.record_event("file_uploaded", metadata)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    export = await hass.services.async_call(
+        DOMAIN, "export", blocking=True, return_response=True
+    )
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    states = [
+        (state.state, state.attributes)
+        for state in hass.states.async_all()
+        if state.entity_id.startswith(("sensor.printernizer", "switch.printernizer"))
+    ]
+    surfaces = {
+        "storage": json.dumps(hass_storage[DOMAIN]),
+        "export": json.dumps(export),
+        "diagnostics": json.dumps(diagnostics),
+        "states": repr(states),
+    }
+    # Every event was counted, only its personal data was not.
+    assert sum(export["counts"]["totals"].values()) == len(cases)
+    for key, value, pii in cases:
+        for surface, text in surfaces.items():
+            assert pii not in text, (
+                f"{pii!r} (under {key!r}, as {value!r}) in {surface}"
+            )
+            assert json.dumps(pii)[1:-1] not in text, f"{pii!r} escaped in {surface}"
