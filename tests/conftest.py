@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,7 +12,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 # `custom_components` package first on sys.path, and this import makes ours the
 # one HA's loader finds.
 import custom_components.printernizer_usage  # noqa: F401
-from custom_components.printernizer_usage.const import CONF_SHARE_STATISTICS, DOMAIN
+from custom_components.printernizer_usage.const import DOMAIN
+from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.core import HomeAssistant
 
 # A Wednesday; the local week (Europe/Berlin) started Monday 2026-11-23 00:00.
@@ -46,7 +46,7 @@ def mock_config_entry(share_statistics: bool) -> MockConfigEntry:
         domain=DOMAIN,
         title="Printernizer Usage Statistics",
         data={},
-        options={CONF_SHARE_STATISTICS: share_statistics},
+        options=consent_options({}, share=share_statistics),
         entry_id="01JPRINTERNIZERUSAGE000000",
     )
 
@@ -63,9 +63,9 @@ async def init_integration(
 
 
 @pytest.fixture
-def stored_data() -> Generator[dict[str, Any]]:
+def stored_data() -> dict[str, Any]:
     """Return a minimal valid storage payload (version 1)."""
-    yield {
+    return {
         "version": 1,
         "minor_version": 1,
         "key": DOMAIN,

@@ -62,6 +62,8 @@ async def test_entities_and_device(
             "files_downloaded_total",
             "printers",
             "submission_status",
+            "last_submission",
+            "next_submission",
             "share_statistics",
         )
     }

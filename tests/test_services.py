@@ -202,6 +202,7 @@ async def test_delete_all_wipes_counts_and_id(
         "events": 14,
         "rejected": 1,
         "installation_id": True,
+        "deletion_requests": 0,
     }
     stored = hass_storage[DOMAIN]["data"]
     assert stored["counts"]["days"] == {}

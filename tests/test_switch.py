@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.printernizer_usage.const import CONF_SHARE_STATISTICS, DOMAIN
+from custom_components.printernizer_usage.const import (
+    CONF_CONSENT_VERSION,
+    CONF_SHARE_STATISTICS,
+    CONSENT_VERSION,
+    DOMAIN,
+)
 from homeassistant.components.switch import (
     DOMAIN as SWITCH_DOMAIN,
     SERVICE_TURN_OFF,
@@ -39,7 +44,10 @@ async def test_switch_turns_sharing_on_and_off(
     )
     await hass.async_block_till_done()
 
-    assert init_integration.options == {CONF_SHARE_STATISTICS: True}
+    assert init_integration.options == {
+        CONF_SHARE_STATISTICS: True,
+        CONF_CONSENT_VERSION: CONSENT_VERSION,
+    }
     assert hass.states.get(SWITCH).state == "on"
     assert hass.states.get(STATUS).state == "scheduled"
     first_id = runtime.installation.installation_id
@@ -50,7 +58,7 @@ async def test_switch_turns_sharing_on_and_off(
     )
     await hass.async_block_till_done()
 
-    assert init_integration.options == {CONF_SHARE_STATISTICS: False}
+    assert init_integration.options[CONF_SHARE_STATISTICS] is False
     assert hass.states.get(SWITCH).state == "off"
     assert hass.states.get(STATUS).state == "disabled"
     assert runtime.installation.installation_id is None

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
-from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.event import (
+    async_track_time_change,
+    async_track_time_interval,
+)
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
+from .const import (
+    CONF_API_KEY,
+    CONF_ENDPOINT,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+    ISSUE_CONSENT_NEEDED,
+    ISSUE_INVALID_API_KEY,
+    LOGGER,
+)
 from .counts import UsageCounts, utc_day
 from .http import UsageExportView
 from .runtime import Installation, PrinternizerUsageConfigEntry, UsageRuntime
 from .services import async_setup_services
 from .sources import async_setup_sources
 from .store import NewerStorageVersionError, UsageStore
+from .submitter import SubmissionState, async_request, deletion_url
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
 
@@ -37,8 +52,17 @@ async def async_setup_entry(
 ) -> bool:
     """Load the stored counts and start counting."""
     store = UsageStore(hass)
-    counts, installation = await _async_load(hass, store)
-    runtime = UsageRuntime(hass, entry, counts, installation, store)
+    counts, installation, submission = await _async_load(hass, store)
+    integration = await async_get_integration(hass, DOMAIN)
+    runtime = UsageRuntime(
+        hass,
+        entry,
+        counts=counts,
+        installation=installation,
+        submission=submission,
+        store=store,
+        version=str(integration.version),
+    )
     entry.runtime_data = runtime
     runtime.async_apply_options()
     # Retention may have passed while Home Assistant was off.
@@ -48,6 +72,9 @@ async def async_setup_entry(
     # Local midnight: the week sensors may start a new week, old days expire.
     entry.async_on_unload(
         async_track_time_change(hass, runtime.async_new_day, hour=0, minute=0, second=0)
+    )
+    entry.async_on_unload(
+        async_track_time_interval(hass, runtime.async_hourly, timedelta(hours=1))
     )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -73,18 +100,64 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> None:
-    """Delete the stored file when the integration is removed."""
-    await UsageStore(hass).async_remove()
-    for issue_id in (ISSUE_NEWER_STORAGE, ISSUE_UNREADABLE_STORAGE):
+    """Delete the stored file, and ask the server to delete what it got.
+
+    Nothing is left to retry later, so the deletion requests go out at once,
+    in the background and best effort.
+    """
+    store = UsageStore(hass)
+    try:
+        data = await store.async_load() or {}
+    except NewerStorageVersionError:
+        data = {}
+    ids = set(data.get("installation", {}).get("submitted_ids", []))
+    ids.update(
+        item["installation_id"]
+        for item in data.get("submission", {}).get("deletions", [])
+    )
+    if ids:
+        hass.async_create_background_task(
+            _async_request_deletions(hass, entry, sorted(ids)),
+            f"{DOMAIN} deletion requests",
+        )
+    await store.async_remove()
+    for issue_id in (
+        ISSUE_NEWER_STORAGE,
+        ISSUE_UNREADABLE_STORAGE,
+        ISSUE_CONSENT_NEEDED,
+        ISSUE_INVALID_API_KEY,
+    ):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+async def _async_request_deletions(
+    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry, ids: list[str]
+) -> None:
+    endpoint = str(entry.options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)).rstrip("/")
+    integration = await async_get_integration(hass, DOMAIN)
+    for installation_id in ids:
+        response = await async_request(
+            hass,
+            "DELETE",
+            deletion_url(endpoint, installation_id),
+            api_key=entry.options.get(CONF_API_KEY),
+            version=str(integration.version),
+        )
+        LOGGER.info(
+            "Deletion request on removal: %s", response.status or response.error
+        )
 
 
 async def _async_load(
     hass: HomeAssistant, store: UsageStore
-) -> tuple[UsageCounts, Installation]:
+) -> tuple[UsageCounts, Installation, SubmissionState]:
     """Read the file; never let a bad file stop the integration or be overwritten."""
     tz = dt_util.get_default_time_zone()
-    empty = UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())), Installation()
+    empty = (
+        UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())),
+        Installation(),
+        SubmissionState(),
+    )
     try:
         data = await store.async_load()
     except NewerStorageVersionError as err:
@@ -113,6 +186,7 @@ async def _async_load(
         return (
             UsageCounts.from_dict(data["counts"], tz=tz),
             Installation.from_dict(data.get("installation", {})),
+            SubmissionState.from_dict(data.get("submission", {})),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         backup = await store.async_set_aside()

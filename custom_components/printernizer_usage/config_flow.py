@@ -13,8 +13,21 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 
-from .const import CONF_SHARE_STATISTICS, DOMAIN
+from .const import (
+    CONF_API_KEY,
+    CONF_ENDPOINT,
+    CONF_SHARE_STATISTICS,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+)
+from .payload import PayloadRejectedError, validate_endpoint
+from .runtime import consent_options
 
 TITLE = "Printernizer Usage Statistics"
 
@@ -32,7 +45,7 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_create_entry(
                 title=TITLE,
                 data={},
-                options={CONF_SHARE_STATISTICS: user_input[CONF_SHARE_STATISTICS]},
+                options=consent_options({}, share=user_input[CONF_SHARE_STATISTICS]),
             )
         return self.async_show_form(
             step_id="user",
@@ -51,20 +64,45 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class PrinternizerUsageOptionsFlow(OptionsFlow):
-    """Change the consent; the switch entity edits the same option."""
+    """Change the consent, the endpoint and the API key."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the current choice."""
+        """Show the current settings; only https endpoints are accepted."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={**self.config_entry.options, **user_input}
-            )
+            try:
+                endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
+            except PayloadRejectedError:
+                errors[CONF_ENDPOINT] = "invalid_endpoint"
+            else:
+                options = consent_options(
+                    self.config_entry.options,
+                    share=user_input[CONF_SHARE_STATISTICS],
+                )
+                options[CONF_ENDPOINT] = endpoint
+                options[CONF_API_KEY] = user_input.get(CONF_API_KEY, "")
+                return self.async_create_entry(data=options)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema({vol.Required(CONF_SHARE_STATISTICS): bool}),
-                self.config_entry.options,
+                vol.Schema(
+                    {
+                        vol.Required(CONF_SHARE_STATISTICS): bool,
+                        vol.Required(CONF_ENDPOINT): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.URL)
+                        ),
+                        vol.Optional(CONF_API_KEY): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                        ),
+                    }
+                ),
+                {
+                    CONF_ENDPOINT: DEFAULT_ENDPOINT,
+                    **self.config_entry.options,
+                    **(user_input or {}),
+                },
             ),
+            errors=errors,
         )

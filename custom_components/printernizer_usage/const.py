@@ -9,8 +9,30 @@ DOMAIN: Final = "printernizer_usage"
 LOGGER: Final = logging.getLogger(__package__)
 
 CONF_SHARE_STATISTICS: Final = "share_statistics"
+CONF_CONSENT_VERSION: Final = "consent_version"
+CONF_ENDPOINT: Final = "endpoint"
+CONF_API_KEY: Final = "api_key"
+
+DEFAULT_ENDPOINT: Final = "https://stats.printernizer.com"
+
+# Raised whenever the report gains fields; people who agreed to an older
+# version stop sending until they agree again. Version 1 is the first report.
+CONSENT_VERSION: Final = 1
+# What each consent version added to the report, shown when asking again.
+CONSENT_FIELDS: Final[dict[int, tuple[str, ...]]] = {
+    1: (
+        "installation",
+        "period",
+        "printer_fleet",
+        "usage_stats",
+        "error_summary",
+    ),
+}
 
 # Fired by add-ons, automations and other integrations that cannot call services.
 EVENT_USAGE: Final = f"{DOMAIN}_event"
 ATTR_EVENT_TYPE: Final = "event_type"
 ATTR_METADATA: Final = "metadata"
+
+ISSUE_CONSENT_NEEDED: Final = "consent_needed"
+ISSUE_INVALID_API_KEY: Final = "invalid_api_key"

@@ -35,6 +35,8 @@ class DayCounts:
     events: dict[str, int] = field(default_factory=dict)
     labels: LabelCounts = field(default_factory=dict)
     rejected: int = 0
+    # Seconds Home Assistant was running on this day (for the report's uptime).
+    uptime_seconds: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form, leaving out what is empty."""
@@ -43,6 +45,8 @@ class DayCounts:
             data["labels"] = self.labels
         if self.rejected:
             data["rejected"] = self.rejected
+        if self.uptime_seconds:
+            data["uptime_seconds"] = self.uptime_seconds
         return data
 
     @classmethod
@@ -55,6 +59,7 @@ class DayCounts:
                 for event_type, by_name in data.get("labels", {}).items()
             },
             rejected=int(data.get("rejected", 0)),
+            uptime_seconds=int(data.get("uptime_seconds", 0)),
         )
 
 
@@ -133,6 +138,16 @@ class UsageCounts:
             if name == LABEL_FEATURE and event_type in _FEATURE_STATE_EVENTS:
                 self.features[value] = _FEATURE_STATE_EVENTS[event_type]
 
+    def add_uptime(self, start: datetime, end: datetime) -> None:
+        """Add the running time between two moments to the UTC days it falls on."""
+        while start < end:
+            day = utc_day(start)
+            day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+            until = min(end, day_end)
+            counts = self.days.setdefault(day.isoformat(), DayCounts())
+            counts.uptime_seconds += round((until - start).total_seconds())
+            start = until
+
     def record_rejected(self, now: datetime) -> None:
         """Count an event that was refused by the allowlist."""
         self._roll(now)
@@ -193,7 +208,7 @@ class UsageCounts:
             "days": {
                 day: counts.as_dict()
                 for day, counts in sorted(self.days.items())
-                if counts.events or counts.rejected
+                if counts.events or counts.rejected or counts.uptime_seconds
             },
             "totals": self.totals,
             "rejected_total": self.rejected_total,

@@ -9,7 +9,9 @@ from homeassistant.core import HomeAssistant
 
 from .runtime import PrinternizerUsageConfigEntry
 
-TO_REDACT = {"installation_id", "submitted_ids"}
+# The id, anything derived from it (the idempotency key, the report body that
+# carries it) and the API key.
+TO_REDACT = {"installation_id", "submitted_ids", "key", "body", "api_key"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -25,4 +27,9 @@ async def async_get_config_entry_diagnostics(
             "writes_since_start": runtime.store.writes,
         },
         "printer_types": runtime.printer_types,
+        "submission": {
+            "status": runtime.submitter.status,
+            "next_wakeup": runtime.submitter.next_wakeup,
+            "consent_current": runtime.consent_current,
+        },
     }

@@ -1,4 +1,4 @@
-"""The live state of a loaded entry: counts, storage, consent, and entity updates."""
+"""The live state of a loaded entry: counts, storage, consent, sending, updates."""
 
 from __future__ import annotations
 
@@ -10,11 +10,24 @@ import uuid
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_SHARE_STATISTICS, LOGGER
-from .counts import UsageCounts, utc_day
+from .const import (
+    CONF_API_KEY,
+    CONF_CONSENT_VERSION,
+    CONF_ENDPOINT,
+    CONF_SHARE_STATISTICS,
+    CONSENT_FIELDS,
+    CONSENT_VERSION,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+    ISSUE_CONSENT_NEEDED,
+    ISSUE_INVALID_API_KEY,
+    LOGGER,
+)
+from .counts import UsageCounts
 from .privacy import (
     InvalidMetadataError,
     SanitizedEvent,
@@ -22,6 +35,7 @@ from .privacy import (
     sanitize_event,
 )
 from .store import StoredData, UsageStore
+from .submitter import SubmissionState, Submitter
 
 # Entities are refreshed at most this often, whatever the event rate.
 ENTITY_UPDATE_COOLDOWN: Final = 1.0
@@ -53,6 +67,14 @@ class Installation:
         )
 
 
+def consent_options(options: Mapping[str, Any], *, share: bool) -> dict[str, Any]:
+    """Return the options with the share choice; ticking it agrees to this version."""
+    new_options = {**options, CONF_SHARE_STATISTICS: share}
+    if share and not options.get(CONF_SHARE_STATISTICS):
+        new_options[CONF_CONSENT_VERSION] = CONSENT_VERSION
+    return new_options
+
+
 class UsageRuntime:
     """Everything a loaded entry needs; `record_event` is the Python API."""
 
@@ -60,17 +82,23 @@ class UsageRuntime:
         self,
         hass: HomeAssistant,
         entry: PrinternizerUsageConfigEntry,
+        *,
         counts: UsageCounts,
         installation: Installation,
+        submission: SubmissionState,
         store: UsageStore,
+        version: str,
     ) -> None:
-        """Wire the live model to its store and to entity updates."""
+        """Wire the live model to its store, the sender and entity updates."""
         self.hass = hass
         self.entry = entry
         self.counts = counts
         self.installation = installation
         self.store = store
+        self.version = version
         self.printer_types: dict[str, int] = {}
+        self.submitter = Submitter(hass, self, submission, self._async_changed)
+        self._uptime_mark = dt_util.utcnow()
         self._listeners: list[CALLBACK_TYPE] = []
         self._debouncer: Debouncer[None] = Debouncer(
             hass,
@@ -80,17 +108,37 @@ class UsageRuntime:
             function=self._async_call_listeners,
         )
 
+    # --- options
+
     @property
     def share_statistics(self) -> bool:
         """Return whether the person agreed to send the weekly report."""
         return bool(self.entry.options.get(CONF_SHARE_STATISTICS, False))
 
-    def stored_data(self) -> StoredData:
-        """Build the storage file content from the live model."""
-        return {
-            "counts": self.counts.as_dict(),
-            "installation": self.installation.as_dict(),
-        }
+    @property
+    def consent_version(self) -> int:
+        """Return the report version the person agreed to.
+
+        Entries from before versioned consent agreed to the first version.
+        """
+        return int(self.entry.options.get(CONF_CONSENT_VERSION, 1))
+
+    @property
+    def consent_current(self) -> bool:
+        """Return whether that agreement covers everything the report contains."""
+        return self.consent_version >= CONSENT_VERSION
+
+    @property
+    def endpoint(self) -> str:
+        """Return the statistics service's base URL."""
+        return str(self.entry.options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)).rstrip("/")
+
+    @property
+    def api_key(self) -> str | None:
+        """Return the optional API key."""
+        return self.entry.options.get(CONF_API_KEY) or None
+
+    # --- recording
 
     def record_event(
         self, event_type: str, metadata: Mapping[str, Any] | None = None
@@ -131,8 +179,36 @@ class UsageRuntime:
 
     @callback
     def _async_changed(self) -> None:
-        self.store.async_schedule_save(self.stored_data)
+        self.store.async_schedule_save(self._data_to_save)
         self._debouncer.async_schedule_call()
+
+    # --- storage
+
+    def stored_data(self) -> StoredData:
+        """Build the storage file content from the live model."""
+        return {
+            "counts": self.counts.as_dict(),
+            "installation": self.installation.as_dict(),
+            "submission": self.submitter.state.as_dict(),
+        }
+
+    def _data_to_save(self) -> StoredData:
+        self.async_account_uptime()
+        return self.stored_data()
+
+    @callback
+    def async_account_uptime(self) -> None:
+        """Add the running time since the last call to the days it fell on."""
+        now = dt_util.utcnow()
+        self.counts.add_uptime(self._uptime_mark, now)
+        self._uptime_mark = now
+
+    @callback
+    def async_hourly(self, _now: datetime | None = None) -> None:
+        """Keep the uptime current in storage even when no events arrive."""
+        self.store.async_schedule_save(self._data_to_save)
+
+    # --- entity updates
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> Callable[[], None]:
@@ -150,23 +226,80 @@ class UsageRuntime:
         for update_callback in list(self._listeners):
             update_callback()
 
+    # --- consent
+
     @callback
     def async_apply_options(self) -> None:
-        """Follow the share option: an id exists only while sharing is on."""
-        installation_id = self.installation.installation_id
-        if self.share_statistics and installation_id is None:
-            self.installation.installation_id = str(uuid.uuid4())
-        elif not self.share_statistics:
-            self.installation.installation_id = None
-        if self.installation.installation_id != installation_id:
-            self.store.async_schedule_save(self.stored_data)
+        """Follow the options: an id exists only while sharing is on.
+
+        Any change of the options also lifts a stop caused by a refused API
+        key: the next request tells whether the new settings work.
+        """
+        if self.submitter.state.auth_failed:
+            self.async_clear_issue_api_key()
+        installation = self.installation
+        old_id = installation.installation_id
+        if self.share_statistics and old_id is None:
+            installation.installation_id = str(uuid.uuid4())
+            self.submitter.async_opted_in(dt_util.utcnow())
+        elif not self.share_statistics and old_id is not None:
+            installation.installation_id = None
+            self.submitter.async_opted_out(old_id)
+        if installation.installation_id != old_id:
+            self.store.async_schedule_save(self._data_to_save)
+        self._async_update_consent_issue()
+        self.submitter.async_schedule()
         self.async_update_listeners()
+
+    @callback
+    def _async_update_consent_issue(self) -> None:
+        """Ask again only people who agreed to an older report; never others."""
+        if not self.share_statistics or self.consent_current:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONSENT_NEEDED)
+            return
+        new_fields = [
+            name
+            for version, names in sorted(CONSENT_FIELDS.items())
+            if version > self.consent_version
+            for name in names
+        ]
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_CONSENT_NEEDED,
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CONSENT_NEEDED,
+            translation_placeholders={"new_fields": ", ".join(new_fields)},
+            data={"new_fields": ", ".join(new_fields)},
+        )
+
+    @callback
+    def async_raise_issue_api_key(self) -> None:
+        """Tell the person the server refused the API key."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_INVALID_API_KEY,
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_INVALID_API_KEY,
+        )
+
+    @callback
+    def async_clear_issue_api_key(self) -> None:
+        """Resume sending after the API key changed."""
+        self.submitter.state.auth_failed = False
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_INVALID_API_KEY)
+
+    # --- day changes, export, delete, shutdown
 
     @callback
     def async_new_day(self, _now: datetime | None = None) -> None:
         """Apply retention and refresh the week sensors (called at local midnight)."""
         if self.counts.prune(dt_util.utcnow()):
-            self.store.async_schedule_save(self.stored_data)
+            self.store.async_schedule_save(self._data_to_save)
         self.async_update_listeners()
 
     def export(self) -> dict[str, Any]:
@@ -174,29 +307,31 @@ class UsageRuntime:
         return {
             "exported_at": dt_util.utcnow().isoformat(),
             "share_statistics": self.share_statistics,
+            "endpoint": self.endpoint,
             **self.stored_data(),
         }
 
     async def async_delete_all(self) -> dict[str, Any]:
-        """Wipe counts, totals and the installation id; return what was removed."""
+        """Wipe counts, totals, the audit log and the id; return what was removed.
+
+        Every id that ever reached the server gets a deletion request.
+        """
         removed: dict[str, Any] = self.counts.clear(dt_util.utcnow())
         removed["installation_id"] = self.installation.installation_id is not None
+        removed["deletion_requests"] = len(self.installation.submitted_ids)
+        self.submitter.async_delete_all()
         self.installation.installation_id = None
         if self.share_statistics:
             # Sharing stays on, so it continues under a new, unlinkable id.
             self.installation.installation_id = str(uuid.uuid4())
-        await self.store.async_save_now(self.stored_data)
+            self.submitter.async_opted_in(dt_util.utcnow())
+        await self.store.async_save_now(self._data_to_save)
+        self.submitter.async_schedule()
         self.async_update_listeners()
         return removed
 
     async def async_shutdown(self) -> None:
-        """Stop entity updates and write what is pending."""
+        """Stop sending and entity updates and write what is pending."""
+        self.submitter.async_cancel()
         self._debouncer.async_shutdown()
-        await self.store.async_save_now(self.stored_data)
-
-
-def new_counts(hass: HomeAssistant) -> UsageCounts:
-    """Return empty counts that start today."""
-    return UsageCounts(
-        tz=dt_util.get_default_time_zone(), first_seen=utc_day(dt_util.utcnow())
-    )
+        await self.store.async_save_now(self._data_to_save)

@@ -22,24 +22,16 @@ from homeassistant.util import dt as dt_util
 from .counts import local_week_start
 from .entity import PrinternizerUsageEntity
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
+from .submitter import SUBMISSION_STATES
 
 PARALLEL_UPDATES = 0
-
-SUBMISSION_STATES = [
-    "disabled",
-    "scheduled",
-    "ok",
-    "retrying",
-    "failed",
-    "consent_needed",
-]
 
 
 @dataclass(frozen=True, kw_only=True)
 class UsageSensorEntityDescription(SensorEntityDescription):
     """Describes a sensor by the function that reads its value."""
 
-    value_fn: Callable[[UsageRuntime], StateType]
+    value_fn: Callable[[UsageRuntime], StateType | datetime]
     week_count: bool = False
     attributes_fn: Callable[[UsageRuntime], dict[str, Any]] | None = None
 
@@ -63,10 +55,6 @@ def _week_description(key: str, event_type: str) -> UsageSensorEntityDescription
 
 def _total(event_type: str) -> Callable[[UsageRuntime], int]:
     return lambda runtime: runtime.counts.totals.get(event_type, 0)
-
-
-def _submission_status(runtime: UsageRuntime) -> str:
-    return "scheduled" if runtime.share_statistics else "disabled"
 
 
 SENSORS: tuple[UsageSensorEntityDescription, ...] = (
@@ -111,7 +99,21 @@ SENSORS: tuple[UsageSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=SUBMISSION_STATES,
-        value_fn=_submission_status,
+        value_fn=lambda runtime: runtime.submitter.status,
+    ),
+    UsageSensorEntityDescription(
+        key="last_submission",
+        translation_key="last_submission",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda runtime: runtime.submitter.state.last_submission,
+    ),
+    UsageSensorEntityDescription(
+        key="next_submission",
+        translation_key="next_submission",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda runtime: runtime.submitter.next_submission,
     ),
 )
 
@@ -131,7 +133,7 @@ class UsageSensor(PrinternizerUsageEntity, SensorEntity):
     entity_description: UsageSensorEntityDescription
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """Return the current value."""
         return self.entity_description.value_fn(self.runtime)
 

@@ -23,6 +23,8 @@ from .runtime import UsageRuntime
 SERVICE_RECORD_EVENT: Final = "record_event"
 SERVICE_EXPORT: Final = "export"
 SERVICE_DELETE_ALL: Final = "delete_all"
+SERVICE_PREVIEW: Final = "preview"
+SERVICE_SUBMIT_NOW: Final = "submit_now"
 
 # Types are checked by the handler so that each mistake gets its own translated message.
 RECORD_EVENT_SCHEMA: Final = vol.Schema(
@@ -85,6 +87,29 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
     return _loaded_runtime(call.hass).export()
 
 
+async def _async_preview(call: ServiceCall) -> ServiceResponse:
+    return await _loaded_runtime(call.hass).submitter.async_preview()
+
+
+async def _async_submit_now(call: ServiceCall) -> ServiceResponse:
+    await _async_require_admin(call.hass, call)
+    runtime = _loaded_runtime(call.hass)
+    if not runtime.share_statistics:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="sharing_off"
+        )
+    if not runtime.consent_current:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="consent_needed"
+        )
+    if runtime.submitter.state.auth_failed:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="api_key_refused"
+        )
+    result = await runtime.submitter.async_submit_now()
+    return result if call.return_response else None
+
+
 async def _async_delete_all(call: ServiceCall) -> ServiceResponse:
     await _async_require_admin(call.hass, call)
     removed = await _loaded_runtime(call.hass).async_delete_all()
@@ -104,11 +129,15 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_EXPORT, _async_export, supports_response=SupportsResponse.ONLY
     )
-    # Admin only: registered directly because HA 2025.4's admin helper cannot
-    # return a response; the handler checks the caller itself.
     hass.services.async_register(
-        DOMAIN,
-        SERVICE_DELETE_ALL,
-        _async_delete_all,
-        supports_response=SupportsResponse.OPTIONAL,
+        DOMAIN, SERVICE_PREVIEW, _async_preview, supports_response=SupportsResponse.ONLY
     )
+    # Admin only: registered directly because HA 2025.4's admin helper cannot
+    # return a response; the handlers check the caller themselves.
+    for service, handler in (
+        (SERVICE_DELETE_ALL, _async_delete_all),
+        (SERVICE_SUBMIT_NOW, _async_submit_now),
+    ):
+        hass.services.async_register(
+            DOMAIN, service, handler, supports_response=SupportsResponse.OPTIONAL
+        )

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .const import CONF_SHARE_STATISTICS
 from .entity import PrinternizerUsageEntity
-from .runtime import PrinternizerUsageConfigEntry
+from .runtime import PrinternizerUsageConfigEntry, consent_options
 
 PARALLEL_UPDATES = 0
 
@@ -50,5 +50,5 @@ class ShareStatisticsSwitch(PrinternizerUsageEntity, SwitchEntity):
     def _set_option(self, share: bool) -> None:
         entry = self.runtime.entry
         self.hass.config_entries.async_update_entry(
-            entry, options={**entry.options, CONF_SHARE_STATISTICS: share}
+            entry, options=consent_options(entry.options, share=share)
         )
