@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported before any clock is frozen: HA imports it lazily (diagnostics,
+# system info), and its models cannot be built under freezegun's datetime.
+import aiohasupervisor  # noqa: F401
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry

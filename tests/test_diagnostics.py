@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-# Imported before the clock is frozen: diagnostics imports it lazily, and its
-# models cannot be built under freezegun's fake datetime.
-import aiohasupervisor  # noqa: F401
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (

@@ -10,8 +10,6 @@ from datetime import timedelta
 import json
 from typing import Any
 
-# Imported before the clock is frozen (see test_diagnostics).
-import aiohasupervisor  # noqa: F401
 from freezegun.api import FrozenDateTimeFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pytest_homeassistant_custom_component.common import (

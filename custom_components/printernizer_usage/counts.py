@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+import re
 from typing import Any, Final
 
-from .privacy import EVENT_TYPES, LABEL_FEATURE, SanitizedEvent
+from .privacy import (
+    EVENT_TYPES,
+    FEATURES,
+    LABEL_FEATURE,
+    OTHER_LABEL,
+    SanitizedEvent,
+    is_stored_label,
+)
 
 LABEL_VALUES_PER_DAY: Final = 16
-OTHER_LABEL: Final = "__other__"
 DEFAULT_RETENTION_DAYS: Final = 400
 # Labels (printer type, duration range, error type, ...) are only needed for the
 # weekly report, whose period is at most 28 days; older days keep their event
 # counts but drop the labels. Less kept, and a year stays small on disk.
 LABEL_DETAIL_DAYS: Final = 35
+_DAY_KEY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FEATURE_STATE_EVENTS: Final = {"feature_enabled": True, "feature_disabled": False}
 
 type LabelCounts = dict[str, dict[str, dict[str, int]]]
@@ -100,6 +108,7 @@ class UsageCounts:
         self._valid_from = datetime.max.replace(tzinfo=UTC)
         self._valid_until = datetime.min.replace(tzinfo=UTC)
         self._today: DayCounts = DayCounts()
+        self._in_current_week = True
 
     def _roll(self, now: datetime) -> None:
         """Point the cached day and week at the ones that contain `now`."""
@@ -114,9 +123,12 @@ class UsageCounts:
         self._valid_from = max(day_start, week_start)
         self._valid_until = min(day_start + timedelta(days=1), week_end)
         self._today = self.days.setdefault(day.isoformat(), DayCounts())
-        if self.week_start != week_start:
+        if self.week_start is None or week_start > self.week_start:
             self.week_start = week_start
             self.week = {}
+        # A clock that went back into an earlier week neither wipes the
+        # current week nor counts into it.
+        self._in_current_week = week_start == self.week_start
 
     def record(self, event: SanitizedEvent, now: datetime) -> None:
         """Count one sanitized event at `now`."""
@@ -124,7 +136,8 @@ class UsageCounts:
         event_type = event.event_type
         today = self._today
         today.events[event_type] = today.events.get(event_type, 0) + 1
-        self.week[event_type] = self.week.get(event_type, 0) + 1
+        if self._in_current_week:
+            self.week[event_type] = self.week.get(event_type, 0) + 1
         self.totals[event_type] = self.totals.get(event_type, 0) + 1
         if not event.labels:
             return
@@ -232,11 +245,17 @@ class UsageCounts:
             retention_days=int(data.get("retention_days", DEFAULT_RETENTION_DAYS)),
         )
         for day, day_data in data.get("days", {}).items():
-            date.fromisoformat(day)  # refuse keys that are not days
+            if not _DAY_KEY.fullmatch(day):
+                raise ValueError("a day key is not YYYY-MM-DD")
+            date.fromisoformat(day)
             day_counts = DayCounts.from_dict(day_data)
             day_counts.events = _known(day_counts.events)
             day_counts.labels = {
-                event_type: labels
+                event_type: {
+                    name: kept
+                    for name, values in labels.items()
+                    if (kept := _stored_labels(name, values))
+                }
                 for event_type, labels in day_counts.labels.items()
                 if event_type in EVENT_TYPES
             }
@@ -248,9 +267,19 @@ class UsageCounts:
             counts.week_start = datetime.fromisoformat(week["start"])
             counts.week = _known(week.get("events", {}))
         counts.features = {
-            name: bool(state) for name, state in data.get("features", {}).items()
+            name: bool(state)
+            for name, state in data.get("features", {}).items()
+            if name in FEATURES
         }
         return counts
+
+
+def _stored_labels(name: str, values: dict[str, Any]) -> dict[str, int]:
+    return {
+        value: int(count)
+        for value, count in values.items()
+        if is_stored_label(name, value)
+    }
 
 
 def _known(by_event_type: dict[str, Any]) -> dict[str, int]:

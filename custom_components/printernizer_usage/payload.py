@@ -17,13 +17,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 import uuid
 
-from .counts import OTHER_LABEL, UsageCounts
+from .counts import UsageCounts
 from .privacy import (
     DURATION_BUCKETS,
     ERROR_TYPE_MAX_LENGTH,
     FEATURES,
     LABEL_DURATION,
     LABEL_ERROR_TYPE,
+    OTHER_LABEL,
     PRINTER_TYPES,
 )
 

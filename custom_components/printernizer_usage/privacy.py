@@ -68,6 +68,9 @@ _DURATION_LIMITS: Final = (15, 60, 180, 480, 1440)
 FILE_SIZE_BUCKETS: Final = ("<1", "1-10", "10-50", "50-200", ">200")
 _FILE_SIZE_LIMITS: Final = (1, 10, 50, 200)
 
+# The label that collects values beyond the per-day cap.
+OTHER_LABEL: Final = "__other__"
+
 ERROR_TYPE_MAX_LENGTH: Final = 48
 COMPONENT_MAX_LENGTH: Final = 32
 # Longer raw strings are never a class name or a component; they are refused
@@ -83,14 +86,22 @@ _PII_PATTERNS: Final = (
     re.compile(r"@"),  # e-mail address or user@host
     re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE),  # URL
     re.compile(r"\d{1,3}(?:[._ -]\d{1,3}){3}"),  # IPv4, also with other separators
-    re.compile(r"[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,}", re.IGNORECASE),  # IPv6
-    re.compile(r"[0-9a-f]{2}(?:[:_-][0-9a-f]{2}){5}", re.IGNORECASE),  # MAC address
+    re.compile(r"[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,}", re.IGNORECASE),  # IPv6
+    re.compile(r"[0-9a-f]{2}(?:[:_ -][0-9a-f]{2}){5}", re.IGNORECASE),  # MAC address
     re.compile(r"[/\\]"),  # POSIX or Windows path
     re.compile(r"^[a-z]:", re.IGNORECASE),  # drive letter
-    re.compile(r"\.[a-z0-9]{1,8}$", re.IGNORECASE),  # file name with an extension
+    re.compile(r"\w\.[a-z0-9]{1,8}\b", re.IGNORECASE),  # file or host name
     re.compile(r"\d{6,}"),  # serial number, phone number, timestamp
     re.compile(r"[0-9a-f]{12,}", re.IGNORECASE),  # hex serial, hash, token
 )
+# A MAC or serial written in short hex groups ("4C BA 3D 9E AF 1F",
+# "0A1B 2CDD EEFF"): checked on the groups joined together.
+_HEX_GROUPS: Final = re.compile(
+    r"(?<![0-9a-z])[0-9a-f]{2,4}(?:[\s:._-]+[0-9a-f]{2,4}){2,}(?![0-9a-z])",
+    re.IGNORECASE,
+)
+_NOT_HEX: Final = re.compile(r"[^0-9a-f]", re.IGNORECASE)
+_HEX_IDENTIFIER_LENGTH: Final = 12
 _MAX_DIGITS: Final = 5  # more digits in total than this is an identifier
 _CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS: Final = re.compile(r"[\s\-_]+")
@@ -120,6 +131,9 @@ def looks_like_pii(value: str) -> bool:
         return True
     if sum(char.isdigit() for char in normalized) > _MAX_DIGITS:
         return True
+    for groups in _HEX_GROUPS.findall(normalized):
+        if len(_NOT_HEX.sub("", groups)) >= _HEX_IDENTIFIER_LENGTH:
+            return True
     return any(pattern.search(normalized) for pattern in _PII_PATTERNS)
 
 
@@ -155,8 +169,13 @@ def _as_number(value: object) -> float | None:
     Booleans, negative numbers, NaN and infinity are refused.
     """
     # Exact type checks: bool is an int subclass and must not count as a number.
-    if type(value) is int or type(value) is float:
-        number = float(value)
+    if type(value) is float:
+        number = value
+    elif type(value) is int:
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
     elif isinstance(value, str) and len(value) <= 32:
         try:
             number = float(value)
@@ -204,6 +223,34 @@ def _auto_created(value: object) -> str | None:
     if not isinstance(value, bool):
         return None
     return "true" if value else "false"
+
+
+def is_stored_label(name: str, value: object) -> bool:
+    """Return whether a label read back from storage could have been stored by us.
+
+    A second line of defence for files edited by hand or written by a broken
+    release: anything else is not loaded.
+    """
+    if not isinstance(value, str):
+        return False
+    if value == OTHER_LABEL:
+        return True
+    match name:
+        case "printer_type":
+            return value in PRINTER_TYPES
+        case "duration_bucket":
+            return value in DURATION_BUCKETS
+        case "file_size_bucket":
+            return value in FILE_SIZE_BUCKETS
+        case "error_type":
+            return to_slug(value, ERROR_TYPE_MAX_LENGTH) == value
+        case "component":
+            return to_slug(value, COMPONENT_MAX_LENGTH) == value
+        case "feature":
+            return value in FEATURES
+        case "is_auto_created":
+            return value in ("true", "false")
+    return False
 
 
 # metadata key -> (stored label name, value rule). Order is the stored order.

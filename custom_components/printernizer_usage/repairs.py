@@ -71,6 +71,12 @@ class ApiKeyRepairFlow(RepairsFlow):
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
     ) -> FlowResult:
+        """Start with the key field (the manager passes its own data here)."""
+        return await self.async_step_api_key()
+
+    async def async_step_api_key(
+        self, user_input: dict[str, str] | None = None
+    ) -> FlowResult:
         """Show the key field; saving it resumes sending."""
         if user_input is not None:
             _update_options(
@@ -78,7 +84,7 @@ class ApiKeyRepairFlow(RepairsFlow):
             )
             return self.async_create_entry(data={})
         return self.async_show_form(
-            step_id="init",
+            step_id="api_key",
             data_schema=vol.Schema(
                 {
                     vol.Optional(CONF_API_KEY): TextSelector(

@@ -97,7 +97,9 @@ class UsageRuntime:
         self.store = store
         self.version = version
         self.printer_types: dict[str, int] = {}
-        self.submitter = Submitter(hass, self, submission, self._async_changed)
+        self.submitter = Submitter(
+            hass, self, submission, self._async_submission_changed
+        )
         self._uptime_mark = dt_util.utcnow()
         self._listeners: list[CALLBACK_TYPE] = []
         self._debouncer: Debouncer[None] = Debouncer(
@@ -181,6 +183,12 @@ class UsageRuntime:
     def _async_changed(self) -> None:
         self.store.async_schedule_save(self._data_to_save)
         self._debouncer.async_schedule_call()
+
+    @callback
+    def _async_submission_changed(self) -> None:
+        # Rare and worth seeing at once, unlike counts.
+        self.store.async_schedule_save(self._data_to_save)
+        self.async_update_listeners()
 
     # --- storage
 

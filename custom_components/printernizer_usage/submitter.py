@@ -334,8 +334,13 @@ class Submitter:
         if last is None:
             return now
         if last > now:
-            # The clock went backwards: count the last request as made now,
-            # so the next one still waits a full hour instead of bursting.
+            # The clock went backwards. Count the last request as made now, so
+            # the next one still waits a full hour, and move every planned
+            # retry back by the same amount, so none waits for the old clock.
+            jump = last - now
+            for item in (self.state.outbox, *self.state.deletions):
+                if item is not None and item.next_attempt is not None:
+                    item.next_attempt -= jump
             self.state.last_request = last = now
         return last + MIN_REQUEST_INTERVAL
 
@@ -412,6 +417,7 @@ class Submitter:
         """
         now = dt_util.utcnow()
         if (allowed := self._request_allowed_at(now)) > now:
+            self.async_schedule()
             return {
                 "result": "rate_limited",
                 "next_request_allowed": allowed.isoformat(),

@@ -1,0 +1,637 @@
+"""Sending the weekly report: every outcome, driven by time and a mocked server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import json
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import ClientConnectionError
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+from yarl import URL
+
+from custom_components.printernizer_usage.const import (
+    CONF_API_KEY,
+    CONF_CONSENT_VERSION,
+    CONF_SHARE_STATISTICS,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+    ISSUE_CONSENT_NEEDED,
+    ISSUE_INVALID_API_KEY,
+)
+from custom_components.printernizer_usage.payload import serialize, validate_payload
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+
+SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
+STATUS = "sensor.printernizer_usage_statistics_submission_status"
+LAST = "sensor.printernizer_usage_statistics_last_submission"
+NEXT = "sensor.printernizer_usage_statistics_next_submission"
+SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
+
+
+@pytest.fixture
+def share_statistics() -> bool:
+    """Sharing is on in this module unless a test says otherwise."""
+    return True
+
+
+@pytest.fixture(autouse=True)
+def stored_counts(hass_storage: dict[str, Any], stored_data: dict[str, Any]) -> None:
+    """Start with three weeks of history, so a report is due at once."""
+    hass_storage[DOMAIN] = stored_data
+
+
+async def _advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def _posts(aioclient_mock: AiohttpClientMocker) -> list[tuple[Any, ...]]:
+    return [call for call in aioclient_mock.mock_calls if call[0] == "POST"]
+
+
+async def _export(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "export", blocking=True, return_response=True
+    )
+    assert response is not None
+    return response
+
+
+async def _preview(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "preview", blocking=True, return_response=True
+    )
+    assert response is not None
+    return response
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_first_report_after_opt_in(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=201)
+    assert hass.states.get(STATUS).state == "scheduled"
+    assert hass.states.get(LAST).state == "unknown"
+    # The first report waits 5 to 60 minutes after opting in.
+    await _advance(hass, freezer, timedelta(minutes=4))
+    assert aioclient_mock.call_count == 0
+    await _advance(hass, freezer, timedelta(minutes=57))
+
+    assert aioclient_mock.call_count == 1
+    method, url, body, headers = aioclient_mock.mock_calls[0]
+    assert (method, url) == ("POST", URL(SUBMIT_URL))
+    payload = json.loads(body)
+    assert validate_payload(payload) == body
+    installation_id = payload["installation"]["installation_id"]
+    assert headers["Content-Type"] == "application/json"
+    assert len(headers["Idempotency-Key"]) == 64
+    assert "X-API-Key" not in headers
+    assert payload["period"] == {
+        "start": "2026-11-01T00:00:00+00:00",
+        "end": "2026-11-25T00:00:00+00:00",
+        "duration_days": 24,
+    }
+    assert payload["submission_timestamp"] == "2026-11-25T00:00:00+00:00"
+    assert payload["usage_stats"]["jobs_completed"] == 3
+    assert payload["usage_stats"]["job_count"] == 3
+    assert payload["usage_stats"]["file_count"] == 2
+    assert payload["usage_stats"]["feature_usage"] == {"library": True}
+    assert payload["installation"]["deployment_mode"] == "homeassistant"
+    assert payload["installation"]["country_code"] == "XX"
+    assert payload["consent_version"] == 1
+
+    assert hass.states.get(STATUS).state == "ok"
+    last = dt_util.parse_datetime(hass.states.get(LAST).state)
+    assert last == datetime.fromisoformat("2026-11-25T11:01:00+00:00")
+    # The next report covers the week from today; it is due next Wednesday.
+    next_at = dt_util.parse_datetime(hass.states.get(NEXT).state)
+    assert next_at is not None
+    assert datetime.fromisoformat("2026-12-02T00:00:00+00:00") <= next_at
+    assert next_at < datetime.fromisoformat("2026-12-03T00:00:00+00:00")
+
+    export = await _export(hass)
+    assert export["installation"]["submitted_ids"] == [installation_id]
+    audit = export["submission"]["audit_log"]
+    assert [entry["status"] for entry in audit] == ["sent"]
+    assert audit[0]["size"] == len(body)
+    assert audit[0]["payload"] == payload
+
+    # Nothing more until the next period is due (next Wednesday, plus the
+    # installation's random offset of less than a day).
+    await _advance(hass, freezer, timedelta(days=6))
+    assert aioclient_mock.call_count == 1
+    await _advance(hass, freezer, timedelta(days=2))
+    assert aioclient_mock.call_count == 2
+    second = json.loads(aioclient_mock.mock_calls[1][2])
+    assert second["period"]["start"] == "2026-11-25T00:00:00+00:00"
+    assert second["installation"]["installation_id"] == installation_id
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_bytes_sent_are_bytes_previewed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503)
+    preview = await _preview(hass)
+    assert preview["pending"] is False
+
+    await _advance(hass, freezer, timedelta(minutes=61))
+    first_body = aioclient_mock.mock_calls[0][2]
+    assert first_body == serialize(preview["payload"])
+    assert preview["size_bytes"] == len(first_body)
+
+    pending = await _preview(hass)
+    assert pending["pending"] is True
+    assert serialize(pending["payload"]) == first_body
+
+    # The retry, after midnight, sends the very same bytes with the same key.
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    await _advance(hass, freezer, timedelta(hours=14))
+    assert aioclient_mock.call_count == 1
+    assert aioclient_mock.mock_calls[0][2] == first_body
+
+
+async def test_retries_back_off_and_honor_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    responses: list[dict[str, Any]] = [
+        {"status": 503},
+        {"status": 500},
+        {"status": 429},
+        {"status": 429, "headers": {"Retry-After": str(10 * 3600)}},
+        {"exc": TimeoutError()},
+        {"exc": ClientConnectionError()},
+        {"status": 200},
+    ]
+    # Waits after each failure: 1 h doubling, a longer Retry-After wins.
+    waits = [1, 2, 4, 10, 16, 24]
+    aioclient_mock.post(SUBMIT_URL, **responses[0])
+    await _advance(hass, freezer, timedelta(minutes=61))
+    assert aioclient_mock.call_count == 1
+    keys = {aioclient_mock.mock_calls[0][3]["Idempotency-Key"]}
+    bodies = {aioclient_mock.mock_calls[0][2]}
+
+    for number, (response, wait) in enumerate(
+        zip(responses[1:], waits, strict=True), start=2
+    ):
+        assert hass.states.get(STATUS).state == "retrying"
+        calls = aioclient_mock.mock_calls[:]
+        aioclient_mock.clear_requests()
+        aioclient_mock.post(SUBMIT_URL, **response)
+        aioclient_mock.mock_calls.extend(calls)
+        await _advance(hass, freezer, timedelta(hours=wait) - timedelta(minutes=1))
+        assert aioclient_mock.call_count == number - 1, f"early retry {number}"
+        await _advance(hass, freezer, timedelta(minutes=2))
+        assert aioclient_mock.call_count == number, f"retry {number} missing"
+        keys.add(aioclient_mock.mock_calls[-1][3]["Idempotency-Key"])
+        bodies.add(aioclient_mock.mock_calls[-1][2])
+
+    assert len(keys) == 1
+    assert len(bodies) == 1
+    assert hass.states.get(STATUS).state == "ok"
+    statuses = [
+        entry["status"] for entry in (await _export(hass))["submission"]["audit_log"]
+    ]
+    assert statuses == [
+        "retrying: http_503",
+        "retrying: http_500",
+        "retrying: http_429",
+        "retrying: http_429",
+        "retrying: timeout",
+        "retrying: ClientConnectionError",
+        "sent",
+    ]
+
+
+@pytest.mark.parametrize("status", [400, 404, 413, 422, 302])
+@pytest.mark.usefixtures("init_integration")
+async def test_refused_report_is_dropped(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+    status: int,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=status)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    assert aioclient_mock.call_count == 1
+
+    assert hass.states.get(STATUS).state == "failed"
+    export = await _export(hass)
+    assert export["submission"]["outbox"] is None
+    assert export["submission"]["audit_log"][-1]["status"] == f"dropped: http_{status}"
+    # The next report starts after the dropped one; counts are all still here.
+    preview = await _preview(hass)
+    assert preview["payload"]["period"]["start"] == "2026-11-25T00:00:00+00:00"
+    assert export["counts"]["totals"] == {"job_completed": 10, "file_downloaded": 4}
+    await _advance(hass, freezer, timedelta(days=3))
+    assert aioclient_mock.call_count == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_refused_api_key_stops_until_fixed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    status: int,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=status)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    body = aioclient_mock.mock_calls[0][2]
+
+    assert hass.states.get(STATUS).state == "failed"
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY)
+    assert issue is not None
+    assert issue.is_fixable
+    await _advance(hass, freezer, timedelta(days=3))
+    assert aioclient_mock.call_count == 1
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
+    assert err.value.translation_key == "api_key_refused"
+
+    # The repair flow takes a new key; sending resumes with the same report.
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_INVALID_API_KEY})
+    assert result["type"] is FlowResultType.FORM
+    result = await manager.async_configure(result["flow_id"], {CONF_API_KEY: "k-2"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options[CONF_API_KEY] == "k-2"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY) is None
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    await _advance(hass, freezer, timedelta(minutes=1))
+    assert aioclient_mock.call_count == 1
+    assert aioclient_mock.mock_calls[0][2] == body
+    assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "k-2"
+    assert hass.states.get(STATUS).state == "ok"
+
+
+async def test_restart_during_backoff_keeps_the_schedule(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    body = aioclient_mock.mock_calls[0][2]
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    # A restart neither sends at once nor forgets the pending report.
+    await _advance(hass, freezer, timedelta(minutes=50))
+    assert aioclient_mock.call_count == 1
+    assert hass.states.get(STATUS).state == "retrying"
+    await _advance(hass, freezer, timedelta(minutes=11))
+    assert aioclient_mock.call_count == 2
+    assert aioclient_mock.mock_calls[1][2] == body
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_clock_moving_backwards_causes_no_burst(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    assert aioclient_mock.call_count == 1
+
+    freezer.move_to("2026-11-24 08:00:00+00:00")
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    result = await hass.services.async_call(
+        DOMAIN, "submit_now", blocking=True, return_response=True
+    )
+    assert result is not None
+    assert result["result"] == "rate_limited"
+    await _advance(hass, freezer, timedelta(minutes=59))
+    assert aioclient_mock.call_count == 1
+    await _advance(hass, freezer, timedelta(hours=2))
+    assert aioclient_mock.call_count == 2
+    # The retry still sends the report built before the clock moved.
+    assert aioclient_mock.mock_calls[1][2] == aioclient_mock.mock_calls[0][2]
+
+
+async def test_opt_out_during_retry_stops_and_asks_for_deletion(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    installation_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
+        "installation_id"
+    ]
+    delete_url = f"{DEFAULT_ENDPOINT}/installation/{installation_id}"
+    aioclient_mock.delete(delete_url, status=500)
+
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "disabled"
+    assert hass.states.get(NEXT).state == "unknown"
+    export = await _export(hass)
+    assert export["installation"]["installation_id"] is None
+    assert export["submission"]["outbox"] is None
+
+    # One request per hour still holds for the deletion request.
+    await _advance(hass, freezer, timedelta(minutes=58))
+    assert aioclient_mock.call_count == 1
+    await _advance(hass, freezer, timedelta(minutes=2))
+    assert [call[0] for call in aioclient_mock.mock_calls] == ["POST", "DELETE"]
+    assert aioclient_mock.mock_calls[1][1] == URL(delete_url)
+
+    # Refused deletions are retried (and survive a restart) until acknowledged.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    aioclient_mock.clear_requests()
+    aioclient_mock.delete(delete_url, status=404)
+    await _advance(hass, freezer, timedelta(hours=1, minutes=1))
+    assert [call[0] for call in aioclient_mock.mock_calls] == ["DELETE"]
+    export = await _export(hass)
+    assert export["submission"]["deletions"] == []
+    assert export["installation"]["submitted_ids"] == []
+    assert [entry["status"] for entry in export["submission"]["audit_log"]] == [
+        "retrying: http_503",
+        "retrying: http_500",
+        "deleted",
+    ]
+    # Nothing else goes out while sharing is off.
+    await _advance(hass, freezer, timedelta(days=10))
+    assert aioclient_mock.call_count == 1
+
+    # Opting in again creates a new id.
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True
+    )
+    await hass.async_block_till_done()
+    new_id = (await _export(hass))["installation"]["installation_id"]
+    assert new_id not in (None, installation_id)
+
+
+@pytest.mark.parametrize("share_statistics", [False])
+@pytest.mark.usefixtures("init_integration")
+async def test_nothing_is_sent_while_sharing_is_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    await _advance(hass, freezer, timedelta(days=15))
+    assert aioclient_mock.call_count == 0
+    assert hass.states.get(STATUS).state == "disabled"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
+    assert err.value.translation_key == "sharing_off"
+    # The person can still see what would be sent, before agreeing.
+    preview = await _preview(hass)
+    assert preview["payload"]["installation"]["installation_id"] == (
+        "00000000-0000-4000-8000-000000000000"
+    )
+    assert "installation_id_note" in preview
+
+
+async def test_week_without_events(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    del hass_storage[DOMAIN]
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    # Due at 00:00 UTC seven days after the first day, plus less than a day.
+    await _advance(hass, freezer, timedelta(days=6, hours=13))
+    assert aioclient_mock.call_count == 0
+    for _ in range(26):
+        await _advance(hass, freezer, timedelta(hours=1))
+
+    assert aioclient_mock.call_count == 1
+    payload = json.loads(aioclient_mock.mock_calls[0][2])
+    assert payload["period"]["duration_days"] == 7
+    assert payload["usage_stats"]["job_count"] == 0
+    assert payload["error_summary"] == {}
+    # Home Assistant ran all week: whole hours only.
+    assert payload["usage_stats"]["uptime_hours"] == 24 * 7 - 10
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_report_that_fails_validation_is_not_sent(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    odd_type = "Home Assistant <b>john@example.com</b>"
+    with patch(
+        "custom_components.printernizer_usage.submitter.async_get_system_info",
+        return_value={"installation_type": odd_type},
+    ):
+        await _advance(hass, freezer, timedelta(minutes=61))
+
+    assert aioclient_mock.call_count == 0
+    assert hass.states.get(STATUS).state == "failed"
+    assert "installation_type is malformed" in caplog.text
+    assert "john@example.com" not in caplog.text
+    audit = (await _export(hass))["submission"]["audit_log"]
+    assert audit[-1]["status"] == "not sent: installation_type is malformed"
+    assert audit[-1]["payload"] is None
+
+
+async def test_outdated_consent_pauses_and_asks_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SHARE_STATISTICS: True, CONF_CONSENT_VERSION: 0},
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    aioclient_mock.post(SUBMIT_URL, status=200)
+
+    assert hass.states.get(STATUS).state == "consent_needed"
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "new_fields": "installation, period, printer_fleet, usage_stats, error_summary"
+    }
+    await _advance(hass, freezer, timedelta(days=2))
+    assert aioclient_mock.call_count == 0
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
+    assert err.value.translation_key == "consent_needed"
+
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_CONSENT_NEEDED})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["agree", "decline"]
+    result = await manager.async_configure(result["flow_id"], {"next_step_id": "agree"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.options[CONF_CONSENT_VERSION] == 1
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
+    assert hass.states.get(STATUS).state == "scheduled"
+    await _advance(hass, freezer, timedelta(minutes=61))
+    assert aioclient_mock.call_count == 1
+
+
+async def test_declining_new_consent_turns_sharing_off(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SHARE_STATISTICS: True, CONF_CONSENT_VERSION: 0},
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_CONSENT_NEEDED})
+    result = await manager.async_configure(
+        result["flow_id"], {"next_step_id": "decline"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.options[CONF_SHARE_STATISTICS] is False
+    assert hass.states.get(STATUS).state == "disabled"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
+
+
+@pytest.mark.parametrize("share_statistics", [False])
+async def test_people_who_never_opted_in_are_never_asked(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SHARE_STATISTICS: False, CONF_CONSENT_VERSION: 0},
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
+    assert hass.states.get(STATUS).state == "disabled"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_submit_now(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    result = await hass.services.async_call(
+        DOMAIN, "submit_now", blocking=True, return_response=True
+    )
+    assert result == {"result": "sent"}
+    assert aioclient_mock.call_count == 1
+
+    # The period now starts today: nothing left to send, and anyway within the hour.
+    result = await hass.services.async_call(
+        DOMAIN, "submit_now", blocking=True, return_response=True
+    )
+    assert result == {
+        "result": "rate_limited",
+        "next_request_allowed": "2026-11-25T11:00:00+00:00",
+    }
+    assert await hass.services.async_call(DOMAIN, "submit_now", blocking=True) is None
+
+
+async def test_delete_all_asks_deletion_of_every_id(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    old_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
+        "installation_id"
+    ]
+    aioclient_mock.delete(f"{DEFAULT_ENDPOINT}/installation/{old_id}", status=204)
+
+    removed = await hass.services.async_call(
+        DOMAIN, "delete_all", blocking=True, return_response=True
+    )
+    assert removed is not None
+    assert removed["deletion_requests"] == 1
+    export = await _export(hass)
+    assert export["submission"]["audit_log"] == []
+    assert export["installation"]["installation_id"] not in (None, old_id)
+
+    await _advance(hass, freezer, timedelta(minutes=61))
+    assert aioclient_mock.mock_calls[-1][0] == "DELETE"
+    assert aioclient_mock.mock_calls[-1][1] == URL(
+        f"{DEFAULT_ENDPOINT}/installation/{old_id}"
+    )
+
+
+async def test_removing_the_integration_asks_for_deletion(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    await _advance(hass, freezer, timedelta(minutes=61))
+    old_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
+        "installation_id"
+    ]
+    delete_url = f"{DEFAULT_ENDPOINT}/installation/{old_id}"
+    aioclient_mock.delete(delete_url, status=204)
+
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert aioclient_mock.mock_calls[-1][:2] == ("DELETE", URL(delete_url))
+    assert DOMAIN not in hass_storage
