@@ -26,6 +26,7 @@ from .const import (
 )
 from .counts import UsageCounts, utc_day
 from .http import UsageExportView
+from .printers import JobTracker
 from .runtime import Installation, PrinternizerUsageConfigEntry, UsageRuntime
 from .services import async_setup_services
 from .sources import async_setup_sources
@@ -52,7 +53,7 @@ async def async_setup_entry(
 ) -> bool:
     """Load the stored counts and start counting."""
     store = UsageStore(hass)
-    counts, installation, submission = await _async_load(hass, store)
+    counts, installation, submission, job_trackers = await _async_load(hass, store)
     integration = await async_get_integration(hass, DOMAIN)
     runtime = UsageRuntime(
         hass,
@@ -60,6 +61,7 @@ async def async_setup_entry(
         counts=counts,
         installation=installation,
         submission=submission,
+        job_trackers=job_trackers,
         store=store,
         version=str(integration.version),
     )
@@ -150,13 +152,14 @@ async def _async_request_deletions(
 
 async def _async_load(
     hass: HomeAssistant, store: UsageStore
-) -> tuple[UsageCounts, Installation, SubmissionState]:
+) -> tuple[UsageCounts, Installation, SubmissionState, dict[str, JobTracker]]:
     """Read the file; never let a bad file stop the integration or be overwritten."""
     tz = dt_util.get_default_time_zone()
-    empty = (
+    empty: tuple[UsageCounts, Installation, SubmissionState, dict[str, JobTracker]] = (
         UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())),
         Installation(),
         SubmissionState(),
+        {},
     )
     try:
         data = await store.async_load()
@@ -187,6 +190,10 @@ async def _async_load(
             UsageCounts.from_dict(data["counts"], tz=tz),
             Installation.from_dict(data.get("installation", {})),
             SubmissionState.from_dict(data.get("submission", {})),
+            {
+                printer: JobTracker.from_dict(tracker)
+                for printer, tracker in data.get("jobs_in_progress", {}).items()
+            },
         )
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         backup = await store.async_set_aside()

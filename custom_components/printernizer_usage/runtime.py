@@ -28,6 +28,7 @@ from .const import (
     LOGGER,
 )
 from .counts import UsageCounts
+from .printers import JobTracker
 from .privacy import (
     InvalidMetadataError,
     SanitizedEvent,
@@ -86,6 +87,7 @@ class UsageRuntime:
         counts: UsageCounts,
         installation: Installation,
         submission: SubmissionState,
+        job_trackers: dict[str, JobTracker],
         store: UsageStore,
         version: str,
     ) -> None:
@@ -97,6 +99,8 @@ class UsageRuntime:
         self.store = store
         self.version = version
         self.printer_types: dict[str, int] = {}
+        # Per printer (device id): the job in progress, kept across restarts.
+        self.job_trackers = job_trackers
         self.submitter = Submitter(
             hass, self, submission, self._async_submission_changed
         )
@@ -198,6 +202,11 @@ class UsageRuntime:
             "counts": self.counts.as_dict(),
             "installation": self.installation.as_dict(),
             "submission": self.submitter.state.as_dict(),
+            "jobs_in_progress": {
+                printer: tracker.as_dict()
+                for printer, tracker in self.job_trackers.items()
+                if tracker.in_progress
+            },
         }
 
     def _data_to_save(self) -> StoredData:

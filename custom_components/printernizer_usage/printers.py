@@ -1,0 +1,218 @@
+"""What HA's 3D-printer integrations look like, and how their states become jobs.
+
+Pure Python, no Home Assistant imports. Each known integration is one table
+entry: its printer type, how to recognise its print-state entity, and how its
+states map to the start and end of a job. `JobTracker` turns a stream of
+states (and Bambu Lab's bus events) into job events, counting every job once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+
+class Step(StrEnum):
+    """What a state change means for the job on a printer."""
+
+    START = "start"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ATTENTION = "attention"
+
+
+def normalize(state: str | None) -> str:
+    """Lower-case a state, words joined: "Printing from SD" -> "printing_from_sd"."""
+    return "_".join((state or "").lower().split())
+
+
+# States that say nothing about the job: the entity is not reporting.
+NO_INFORMATION: Final = frozenset({"", "unknown", "unavailable", "none"})
+
+
+def _prusalink(old: str, new: str) -> Step | None:
+    if new == "printing":
+        return Step.START
+    if new == "finished":
+        return Step.COMPLETED
+    if new in ("stopped", "error"):
+        return Step.FAILED
+    if new == "attention":
+        # Needs a person (filament out, crash detection); the job goes on.
+        return Step.ATTENTION
+    return None
+
+
+def _octoprint(old: str, new: str) -> Step | None:
+    # Enum values since HA 2025.12 ("printing_sd"), raw text before
+    # ("Printing from SD"); both normalize to a "printing"/"starting" prefix.
+    if new.startswith(("printing", "starting")):
+        return Step.START
+    if new in ("error", "offline_after_error"):
+        return Step.FAILED
+    if new in ("operational", "ready"):
+        return Step.FAILED if old.startswith("cancel") else Step.COMPLETED
+    return None
+
+
+def _bambu_lab(old: str, new: str) -> Step | None:
+    if new in ("prepare", "running") and old in ("", "idle", "finish", "failed"):
+        return Step.START
+    if new == "finish":
+        return Step.COMPLETED
+    if new == "failed":
+        return Step.FAILED
+    return None
+
+
+def _moonraker(old: str, new: str) -> Step | None:
+    if new == "printing":
+        return Step.START
+    if new == "complete":
+        return Step.COMPLETED
+    if new in ("cancelled", "error"):
+        return Step.FAILED
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterIntegration:
+    """One 3D-printer integration HA may have, as seen from outside."""
+
+    domain: str
+    printer_type: str
+    is_state_entity: Callable[[str], bool]  # by the entity registry's unique_id
+    classify: Callable[[str, str], Step | None]  # (old, new), both normalized
+    offline_states: frozenset[str] = frozenset()
+
+
+KNOWN_INTEGRATIONS: Final = {
+    integration.domain: integration
+    for integration in (
+        PrinterIntegration(
+            "prusalink", "prusa", lambda uid: uid.endswith("_printer.state"), _prusalink
+        ),
+        PrinterIntegration(
+            "octoprint",
+            "octoprint",
+            lambda uid: uid.startswith("Current State-"),
+            _octoprint,
+        ),
+        PrinterIntegration(
+            "bambu_lab",
+            "bambu_lab",
+            lambda uid: uid.endswith("_print_status"),
+            _bambu_lab,
+            offline_states=frozenset({"offline"}),
+        ),
+        PrinterIntegration(
+            "moonraker", "klipper", lambda uid: uid.endswith("_print_state"), _moonraker
+        ),
+    )
+}
+
+# Integrations whose devices count as printers although their job states are
+# not read yet.
+FLEET_ONLY_INTEGRATIONS: Final = {
+    "elegoo_printer": "elegoo",
+    "ha_creality_ws": "creality",
+    "anycubic_cloud": "anycubic",
+    "dremel_3d_printer": "dremel",
+}
+
+PRINTER_TYPE_BY_DOMAIN: Final = {
+    **FLEET_ONLY_INTEGRATIONS,
+    **{domain: item.printer_type for domain, item in KNOWN_INTEGRATIONS.items()},
+}
+
+# Bambu Lab's own bus events; preferred over its state entity where present.
+BAMBU_EVENT: Final = "bambu_lab_event"
+BAMBU_EVENT_STEPS: Final = {
+    "event_print_started": Step.START,
+    "event_print_finished": Step.COMPLETED,
+    "event_print_canceled": Step.FAILED,
+    "event_print_failed": Step.FAILED,
+}
+
+type JobEvent = tuple[str, dict[str, Any]]
+
+
+class JobTracker:
+    """The job on one printer: started once, ended once, measured when seen whole.
+
+    State entities and bus events of the same printer share one tracker, so a
+    job reported by both is still counted once.
+    """
+
+    def __init__(self, printer_type: str) -> None:
+        """Track jobs of a printer of this type."""
+        self.printer_type = printer_type
+        self.in_progress = False
+        self.started_at: datetime | None = None
+        self.last_state = ""
+
+    def on_state(
+        self, integration: PrinterIntegration, state: str | None, now: datetime
+    ) -> list[JobEvent]:
+        """Follow a new state of the print-state entity."""
+        new = normalize(state)
+        if new in NO_INFORMATION or new in integration.offline_states:
+            return []
+        # Without an earlier state (first sight after a restart or setup) a
+        # running job is known to exist, but not since when.
+        first_sight = not self.last_state
+        step = integration.classify(self.last_state, new)
+        self.last_state = new
+        return self.on_step(step, now, start_known=not first_sight)
+
+    def on_step(
+        self, step: Step | None, now: datetime, *, start_known: bool = True
+    ) -> list[JobEvent]:
+        """Apply one step; return the events to count."""
+        metadata: dict[str, Any] = {"printer_type": self.printer_type}
+        if step is Step.START:
+            if self.in_progress:
+                return []
+            self.in_progress = True
+            self.started_at = now if start_known else None
+            return [("job_created", metadata)]
+        if step is Step.ATTENTION:
+            return [
+                (
+                    "error_occurred",
+                    {"error_type": "printer_attention", "component": "printer"},
+                )
+            ]
+        if step not in (Step.COMPLETED, Step.FAILED) or not self.in_progress:
+            # An end without a job in progress was already counted (the other
+            # source of the same printer, or the state repeated).
+            return []
+        self.in_progress = False
+        if step is Step.COMPLETED:
+            if self.started_at is not None and now >= self.started_at:
+                minutes = (now - self.started_at).total_seconds() / 60
+                metadata["duration_minutes"] = minutes
+            self.started_at = None
+            return [("job_completed", metadata)]
+        self.started_at = None
+        return [("job_failed", metadata)]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return what must survive a restart: a job in progress and its start."""
+        return {
+            "printer_type": self.printer_type,
+            "in_progress": self.in_progress,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobTracker:
+        """Build from the JSON form."""
+        tracker = cls(str(data["printer_type"]))
+        tracker.in_progress = bool(data.get("in_progress"))
+        if started := data.get("started_at"):
+            tracker.started_at = datetime.fromisoformat(started)
+        return tracker
