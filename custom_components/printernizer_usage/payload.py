@@ -100,7 +100,7 @@ def midnight_utc(day: date) -> str:
 
 
 def _country(code: str | None) -> str:
-    if code and _COUNTRY.fullmatch(code.upper()):
+    if code and code.isascii() and _COUNTRY.fullmatch(code.upper()):
         return code.upper()
     return UNKNOWN_COUNTRY
 
@@ -221,7 +221,7 @@ def _pattern(regex: re.Pattern[str], what: str) -> _Check:
 
 def _one_of(allowed: frozenset[str] | tuple[str, ...], what: str) -> _Check:
     def check(value: object) -> None:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise PayloadRejectedError(f"{what} is not an allowed value")
 
     return check
@@ -357,15 +357,18 @@ def validate_payload(payload: dict[str, Any]) -> bytes:
 def validate_endpoint(url: str) -> str:
     """Return the endpoint without a trailing slash if it is a plain https URL.
 
-    Raises PayloadRejectedError otherwise; plain http is never allowed.
+    Raises PayloadRejectedError otherwise: plain http, credentials, a query or
+    a fragment (even empty), or a port that is not a port.
     """
+    text = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(text)
         hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
     except ValueError:
         raise PayloadRejectedError("the endpoint is not a URL") from None
     if parts.scheme != "https":
         raise PayloadRejectedError("the endpoint is not https")
-    if not hostname or parts.query or parts.fragment or parts.username:
+    if not hostname or "@" in parts.netloc or "?" in text or "#" in text:
         raise PayloadRejectedError("the endpoint is not a plain https URL")
-    return url.strip().rstrip("/")
+    return text.rstrip("/")
