@@ -1,0 +1,439 @@
+"""Zero-configuration sources: HA itself and HA's 3D-printer integrations.
+
+Printer entities are created the way the real integrations register them
+(platform and unique_id in the entity registry), then driven through states.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.printernizer_usage.const import DOMAIN
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STARTED,
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+PRINTERS = "sensor.printernizer_usage_statistics_printers"
+TODAY = "2026-11-25"
+
+
+async def _export(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "export", blocking=True, return_response=True
+    )
+    assert response is not None
+    return response
+
+
+async def _today(hass: HomeAssistant) -> dict[str, Any]:
+    day: dict[str, Any] = (await _export(hass))["counts"]["days"].get(TODAY, {})
+    return day
+
+
+def _printer(
+    hass: HomeAssistant,
+    domain: str,
+    unique_id: str,
+    *,
+    entity_domain: str = "sensor",
+    serial: str = "printer-1",
+) -> str:
+    """Register a printer device with one entity, as its integration would."""
+    config_entry = MockConfigEntry(domain=domain, title=domain)
+    config_entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=config_entry.entry_id, identifiers={(domain, serial)}
+    )
+    entry = er.async_get(hass).async_get_or_create(
+        entity_domain,
+        domain,
+        unique_id,
+        config_entry=config_entry,
+        device_id=device.id,
+    )
+    return entry.entity_id
+
+
+async def _states(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_id: str,
+    *steps: tuple[str, timedelta],
+) -> None:
+    for state, wait in steps:
+        freezer.tick(wait)
+        hass.states.async_set(entity_id, state)
+        await hass.async_block_till_done()
+
+
+NOW = timedelta(0)
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("domain", "unique_id", "printer_type", "steps", "outcome"),
+    [
+        (
+            "prusalink",
+            "01ABC_printer.state",
+            "prusa",
+            ["idle", "printing", "paused", "printing", "finished"],
+            "job_completed",
+        ),
+        (
+            "prusalink",
+            "01ABC_printer.state",
+            "prusa",
+            ["idle", "printing", "stopped"],
+            "job_failed",
+        ),
+        (
+            "octoprint",
+            "Current State-6f1d",
+            "octoprint",
+            ["Operational", "Printing from SD", "Finishing", "Operational"],
+            "job_completed",
+        ),
+        (
+            "octoprint",
+            "Current State-6f1d",
+            "octoprint",
+            ["operational", "printing", "cancelling", "operational"],
+            "job_failed",
+        ),
+        (
+            "octoprint",
+            "Current State-6f1d",
+            "octoprint",
+            ["operational", "printing_streaming", "offline_after_error"],
+            "job_failed",
+        ),
+        (
+            "bambu_lab",
+            "01P00A000000000_print_status",
+            "bambu_lab",
+            ["idle", "prepare", "running", "pause", "running", "finish"],
+            "job_completed",
+        ),
+        (
+            "bambu_lab",
+            "01P00A000000000_print_status",
+            "bambu_lab",
+            ["finish", "running", "failed"],
+            "job_failed",
+        ),
+        (
+            "moonraker",
+            "01ABC_print_state",
+            "klipper",
+            ["standby", "printing", "paused", "printing", "complete"],
+            "job_completed",
+        ),
+        (
+            "moonraker",
+            "01ABC_print_state",
+            "klipper",
+            ["standby", "printing", "cancelled"],
+            "job_failed",
+        ),
+    ],
+)
+async def test_print_job(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    domain: str,
+    unique_id: str,
+    printer_type: str,
+    steps: list[str],
+    outcome: str,
+) -> None:
+    entity_id = _printer(hass, domain, unique_id)
+    await hass.async_block_till_done()
+    # 95 minutes from the start to the end, whatever happens in between.
+    waits = [NOW] * (len(steps) - 1) + [timedelta(minutes=95)]
+    await _states(hass, freezer, entity_id, *zip(steps, waits, strict=True))
+
+    day = await _today(hass)
+    assert day["events"] == {"job_created": 1, outcome: 1}
+    assert day["labels"]["job_created"] == {"printer_type": {printer_type: 1}}
+    if outcome == "job_completed":
+        assert day["labels"]["job_completed"] == {
+            "printer_type": {printer_type: 1},
+            "duration_bucket": {"1-3h": 1},
+        }
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_prusalink_attention_is_an_error_not_an_end(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "prusalink", "01ABC_printer.state")
+    await hass.async_block_till_done()
+    await _states(
+        hass,
+        freezer,
+        entity_id,
+        ("idle", NOW),
+        ("printing", NOW),
+        ("attention", NOW),
+        ("printing", NOW),
+        ("finished", timedelta(hours=4)),
+    )
+    day = await _today(hass)
+    assert day["events"] == {"job_created": 1, "error_occurred": 1, "job_completed": 1}
+    assert day["labels"]["job_completed"]["duration_bucket"] == {"3-8h": 1}
+
+
+async def test_job_spanning_a_restart_keeps_its_start(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    entity_id = _printer(hass, "moonraker", "01ABC_print_state")
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("standby", NOW), ("printing", NOW))
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    # The printer integration comes back after the restart, still printing.
+    hass.states.async_remove(entity_id)
+    await _states(
+        hass,
+        freezer,
+        entity_id,
+        ("printing", timedelta(hours=2)),
+        ("complete", timedelta(hours=7)),
+    )
+
+    day = (await _export(hass))["counts"]["days"]["2026-11-25"]
+    assert day["events"] == {"job_created": 1, "job_completed": 1}
+    assert day["labels"]["job_completed"]["duration_bucket"] == {"8-24h": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_job_seen_only_while_running_has_no_duration(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "prusalink", "01ABC_printer.state")
+    await hass.async_block_till_done()
+    await _states(
+        hass, freezer, entity_id, ("printing", NOW), ("finished", timedelta(hours=1))
+    )
+    day = await _today(hass)
+    assert day["events"] == {"job_created": 1, "job_completed": 1}
+    assert "duration_bucket" not in day["labels"]["job_completed"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_bambu_bus_events_and_states_count_a_job_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "bambu_lab", "01P00A000000000_print_status")
+    await hass.async_block_till_done()
+    device_id = er.async_get(hass).async_get(entity_id).device_id  # type: ignore[union-attr]
+    await _states(hass, freezer, entity_id, ("idle", NOW))
+    hass.bus.async_fire(
+        "bambu_lab_event", {"device_id": device_id, "type": "event_print_started"}
+    )
+    await _states(hass, freezer, entity_id, ("prepare", NOW), ("running", NOW))
+    await _states(hass, freezer, entity_id, ("finish", timedelta(minutes=30)))
+    hass.bus.async_fire(
+        "bambu_lab_event", {"device_id": device_id, "type": "event_print_finished"}
+    )
+    hass.bus.async_fire("bambu_lab_event", {"device_id": device_id, "type": "other"})
+    await hass.async_block_till_done()
+
+    day = await _today(hass)
+    assert day["events"] == {"job_created": 1, "job_completed": 1}
+    assert day["labels"]["job_completed"]["duration_bucket"] == {"15-60m": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_paper_printers_and_other_entities_are_ignored(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    paper = _printer(hass, "ipp", "cfe92100-67c4-11d4-a45f-f8d027761251_printer")
+    progress = _printer(hass, "prusalink", "01ABC_printer.progress")
+    await hass.async_block_till_done()
+    for entity_id in (paper, progress):
+        await _states(
+            hass, freezer, entity_id, ("idle", NOW), ("printing", NOW), ("idle", NOW)
+        )
+    assert await _today(hass) == {}
+    assert hass.states.get(PRINTERS).state == "1"
+
+
+async def test_fleet_follows_the_device_registry(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    assert hass.states.get(PRINTERS).state == "0"
+    _printer(hass, "prusalink", "a_printer.state", serial="mk4")
+    bambu = _printer(hass, "bambu_lab", "b_print_status", serial="x1c")
+    _printer(hass, "elegoo_printer", "c_status", serial="saturn")
+    _printer(hass, "ipp", "d_printer", serial="office")
+    registry = dr.async_get(hass)
+    bambu_device = registry.async_get(
+        er.async_get(hass).async_get(bambu).device_id  # type: ignore[arg-type,union-attr]
+    )
+    assert bambu_device is not None
+    # An AMS unit is attached to its printer: a part, not a printer.
+    ams = registry.async_get_or_create(
+        config_entry_id=next(iter(bambu_device.config_entries)),
+        identifiers={("bambu_lab", "ams-1")},
+        via_device=("bambu_lab", "x1c"),
+    )
+    await hass.async_block_till_done()
+
+    state = hass.states.get(PRINTERS)
+    assert state.state == "3"
+    assert state.attributes["printer_type_counts"] == {
+        "bambu_lab": 1,
+        "elegoo": 1,
+        "prusa": 1,
+    }
+
+    # Removing a printer removes its parts with it, as the integration does.
+    registry.async_remove_device(ams.id)
+    registry.async_remove_device(bambu_device.id)
+    await hass.async_block_till_done()
+    assert hass.states.get(PRINTERS).state == "2"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_connection_changes_count_once_they_settle(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "prusalink", "01ABC_printer.state")
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("idle", NOW))
+
+    # A flap shorter than a minute counts nothing.
+    await _states(
+        hass,
+        freezer,
+        entity_id,
+        (STATE_UNAVAILABLE, NOW),
+        ("idle", timedelta(seconds=20)),
+        (STATE_UNAVAILABLE, timedelta(seconds=20)),
+        ("idle", timedelta(seconds=20)),
+    )
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert await _today(hass) == {}
+
+    # Gone for good, then back for good: once each.
+    await _states(hass, freezer, entity_id, (STATE_UNAVAILABLE, NOW))
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("idle", timedelta(minutes=5)))
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    day = await _today(hass)
+    assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
+    assert day["labels"]["printer_connected"] == {"printer_type": {"prusa": 1}}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_bambu_online_sensor_and_offline_state(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    status = _printer(hass, "bambu_lab", "01P00A_print_status")
+    online = er.async_get(hass).async_get_or_create(
+        "binary_sensor",
+        "bambu_lab",
+        "01P00A_online",
+        device_id=er.async_get(hass).async_get(status).device_id,  # type: ignore[union-attr]
+    )
+    await hass.async_block_till_done()
+    await _states(hass, freezer, status, ("idle", NOW))
+    await _states(hass, freezer, online.entity_id, ("on", NOW), ("off", NOW))
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await _states(hass, freezer, status, ("offline", NOW), ("idle", timedelta(hours=1)))
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    day = await _today(hass)
+    assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_no_connection_events_while_starting_or_stopping(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "octoprint", "Current State-6f1d")
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("Operational", NOW))
+    hass.set_state(CoreState.stopping)
+    await _states(hass, freezer, entity_id, (STATE_UNAVAILABLE, NOW))
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    hass.set_state(CoreState.running)
+    assert await _today(hass) == {}
+
+
+async def test_start_and_stop_of_home_assistant(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    hass.set_state(CoreState.starting)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    hass.set_state(CoreState.running)
+    # Reloading the integration is not a start of Home Assistant.
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+    assert (await _export(hass))["counts"]["totals"] == {
+        "app_start": 1,
+        "app_shutdown": 1,
+    }
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_errors_of_printer_integrations_keep_only_class_and_domain(
+    hass: HomeAssistant,
+) -> None:
+    logger = logging.getLogger("homeassistant.components.prusalink.coordinator")
+    error = ConnectionRefusedError("printer at 192.168.1.50 refused /home/john/a.gcode")
+    logger.error(
+        "Could not reach john@example.com's printer",
+        exc_info=(ConnectionRefusedError, error, None),
+    )
+    logging.getLogger("custom_components.bambu_lab").error("MQTT broke for 01P00A")
+    logging.getLogger("homeassistant.components.ipp").error("Paper jam")
+    logging.getLogger("homeassistant.components.prusalink").warning("Slow")
+    await hass.async_block_till_done()
+
+    export = await _export(hass)
+    day = export["counts"]["days"][TODAY]
+    assert day["events"] == {"error_occurred": 2}
+    assert day["labels"]["error_occurred"] == {
+        "component": {"prusalink": 1, "bambu_lab": 1},
+        "error_type": {"connection_refused_error": 1},
+    }
+    text = str(export)
+    for secret in ("192.168.1.50", "john", "gcode", "01P00A", "MQTT"):
+        assert secret not in text
