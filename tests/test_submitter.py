@@ -437,18 +437,24 @@ async def test_week_without_events(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     aioclient_mock.post(SUBMIT_URL, status=200)
-    # Due at 00:00 UTC seven days after the first day, plus less than a day.
-    await _advance(hass, freezer, timedelta(days=6, hours=13))
+    # Due at 00:00 UTC seven days after the first day, plus this
+    # installation's random offset of less than a day.
+    next_at = dt_util.parse_datetime(hass.states.get(NEXT).state)
+    assert next_at is not None
+    assert datetime.fromisoformat("2026-12-02T00:00:00+00:00") <= next_at
+    assert next_at < datetime.fromisoformat("2026-12-03T00:00:00+00:00")
+    freezer.move_to(next_at - timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
     assert aioclient_mock.call_count == 0
-    for _ in range(26):
-        await _advance(hass, freezer, timedelta(hours=1))
+    await _advance(hass, freezer, timedelta(seconds=1))
 
     assert aioclient_mock.call_count == 1
     payload = json.loads(aioclient_mock.mock_calls[0][2])
     assert payload["period"]["duration_days"] == 7
     assert payload["usage_stats"]["job_count"] == 0
     assert payload["error_summary"] == {}
-    # Home Assistant ran all week: whole hours only.
+    # Home Assistant ran from 10:00 on the first day: whole hours only.
     assert payload["usage_stats"]["uptime_hours"] == 24 * 7 - 10
 
 
