@@ -22,6 +22,8 @@ from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir, storage
 
+from .helpers import async_advance
+
 # Captured before the harness replaces Store loading with its in-memory mock, so
 # that the tests about broken files can read a real file.
 REAL_STORE_LOAD = storage.Store._async_load
@@ -89,14 +91,10 @@ async def test_event_storm_is_written_once_per_window(
     runtime = init_integration.runtime_data
     for second in range(int(SAVE_DELAY) - 1):
         _fire(hass, "file_downloaded", 100)
-        freezer.tick(1)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        await async_advance(hass, freezer, timedelta(seconds=1))
         assert DOMAIN not in hass_storage, f"written early, after {second} s"
 
-    freezer.tick(2)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=2))
 
     stored = hass_storage[DOMAIN]["data"]["counts"]
     assert stored["totals"] == {"file_downloaded": 900}
@@ -151,9 +149,7 @@ async def test_old_days_expire_at_midnight(
     freezer.move_to("2026-11-26 23:00:00+00:00")
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
 
     stored = hass_storage[DOMAIN]["data"]["counts"]
     assert "2026-11-24" not in stored["days"]
@@ -233,9 +229,7 @@ async def test_newer_storage_version_is_left_untouched(
     _fire(hass, "job_completed")
     await hass.async_block_till_done()
     assert hass.states.get(JOBS_TOTAL).state == "1"
-    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     assert hass_storage[DOMAIN] == stored_data

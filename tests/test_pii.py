@@ -14,7 +14,6 @@ from freezegun.api import FrozenDateTimeFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -25,6 +24,8 @@ from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
 from custom_components.printernizer_usage.privacy import METADATA_RULES
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import HomeAssistant
+
+from .helpers import async_advance
 
 _WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -107,9 +108,7 @@ async def test_generated_pii_never_stored_or_shown(
             case _:
                 assert runtime.record_event("file_uploaded", metadata)
     await hass.async_block_till_done()
-    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
 
     export = await hass.services.async_call(
         DOMAIN, "export", blocking=True, return_response=True

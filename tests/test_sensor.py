@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +17,8 @@ from homeassistant.components.sensor import ATTR_LAST_RESET, ATTR_STATE_CLASS
 from homeassistant.const import ATTR_FRIENDLY_NAME
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .helpers import async_advance
 
 PREFIX = "sensor.printernizer_usage_statistics_"
 WEEK_SENSORS = {
@@ -84,9 +87,7 @@ async def test_week_sensors_count_and_reset(
     for number, event_type in enumerate(WEEK_SENSORS.values(), start=1):
         await _fire(hass, event_type, number)
     await _fire(hass, "app_start")
-    freezer.tick(2)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=2))
 
     for number, object_id in enumerate(WEEK_SENSORS, start=1):
         state = _state(hass, object_id)
@@ -128,12 +129,8 @@ async def test_state_writes_are_coalesced(
     hass.bus.async_listen("state_changed", _on_change)
     for _ in range(5):
         await _fire(hass, "file_downloaded", 200)
-        freezer.tick(0.2)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    freezer.tick(1)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+        await async_advance(hass, freezer, timedelta(seconds=0.2))
+    await async_advance(hass, freezer, timedelta(seconds=1))
 
     # 1000 events within about a second: the first one at once, the rest
     # together at the end of the cooldown.

@@ -10,13 +10,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    async_fire_time_changed,
 )
 
 from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+
+from .helpers import async_advance, async_export
 
 JOBS_TOTAL = "sensor.printernizer_usage_statistics_jobs_completed"
 EVENTS_WEEK = "sensor.printernizer_usage_statistics_events_this_week"
@@ -30,14 +31,6 @@ async def _record(
         data["metadata"] = metadata
     response = await hass.services.async_call(
         DOMAIN, "record_event", data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
-async def _export(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "export", blocking=True, return_response=True
     )
     assert response is not None
     return response
@@ -61,7 +54,7 @@ async def test_record_event_keeps_only_safe_labels(hass: HomeAssistant) -> None:
         "stored_labels": {"printer_type": "prusa", "duration_bucket": "1-3h"},
         "dropped_keys": 2,
     }
-    export = await _export(hass)
+    export = await async_export(hass)
     today = export["counts"]["days"]["2026-11-25"]
     assert today["events"] == {"job_completed": 1}
     assert today["labels"] == {
@@ -82,7 +75,7 @@ async def test_record_event_without_response(hass: HomeAssistant) -> None:
         )
         is None
     )
-    assert (await _export(hass))["counts"]["totals"] == {"app_start": 1}
+    assert (await async_export(hass))["counts"]["totals"] == {"app_start": 1}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -95,7 +88,7 @@ async def test_unknown_event_type_is_refused(hass: HomeAssistant) -> None:
     assert err.value.translation_placeholders["event_type"] == "search_performed"
     assert "job_completed" in err.value.translation_placeholders["event_types"]
     assert str(err.value).startswith('Unknown event type "search_performed"')
-    assert (await _export(hass))["counts"]["totals"] == {}
+    assert (await async_export(hass))["counts"]["totals"] == {}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -106,7 +99,7 @@ async def test_metadata_that_is_not_an_object_is_refused(
     with pytest.raises(ServiceValidationError) as err:
         await _record(hass, "job_created", metadata)
     assert err.value.translation_key == "invalid_metadata"
-    assert (await _export(hass))["counts"]["totals"] == {}
+    assert (await async_export(hass))["counts"]["totals"] == {}
 
 
 async def test_services_need_a_loaded_entry(
@@ -114,7 +107,7 @@ async def test_services_need_a_loaded_entry(
 ) -> None:
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     with pytest.raises(ServiceValidationError) as err:
-        await _export(hass)
+        await async_export(hass)
     assert err.value.translation_key == "not_loaded"
 
 
@@ -129,7 +122,7 @@ async def test_bus_event_counts_and_rejects(hass: HomeAssistant) -> None:
     hass.bus.async_fire(EVENT_USAGE, {})
     await hass.async_block_till_done()
 
-    counts = (await _export(hass))["counts"]
+    counts = (await async_export(hass))["counts"]
     assert counts["totals"] == {"file_downloaded": 1}
     assert counts["rejected_total"] == 3
     day = counts["days"]["2026-11-25"]
@@ -166,7 +159,7 @@ async def test_export_contains_everything(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    export = await _export(hass)
+    export = await async_export(hass)
 
     assert export["share_statistics"] is False
     assert export["exported_at"] == "2026-11-25T10:00:00+00:00"
@@ -186,7 +179,7 @@ async def test_delete_all_wipes_counts_and_id(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    old_id = (await _export(hass))["installation"]["installation_id"]
+    old_id = (await async_export(hass))["installation"]["installation_id"]
     assert old_id is not None
 
     removed = await hass.services.async_call(
@@ -219,7 +212,7 @@ async def test_delete_all_without_sharing_leaves_no_id(
 ) -> None:
     await _record(hass, "app_start")
     assert await hass.services.async_call(DOMAIN, "delete_all", blocking=True) is None
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["installation"]["installation_id"] is None
     assert export["counts"]["totals"] == {}
 
@@ -240,7 +233,7 @@ async def test_delete_all_is_for_admins_only(
         await hass.services.async_call(
             DOMAIN, "delete_all", blocking=True, context=Context(user_id="nobody")
         )
-    assert (await _export(hass))["counts"]["totals"] == {"app_start": 1}
+    assert (await async_export(hass))["counts"]["totals"] == {"app_start": 1}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -251,7 +244,5 @@ async def test_delete_all_survives_a_pending_save(
 ) -> None:
     await _record(hass, "job_completed")
     await hass.services.async_call(DOMAIN, "delete_all", blocking=True)
-    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
     assert hass_storage[DOMAIN]["data"]["counts"]["totals"] == {}

@@ -14,10 +14,8 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
-from custom_components.printernizer_usage.const import DOMAIN
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STARTED,
     EVENT_HOMEASSISTANT_STOP,
@@ -26,20 +24,14 @@ from homeassistant.const import (
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
+from .helpers import async_advance, async_export
+
 PRINTERS = "sensor.printernizer_usage_statistics_printers"
 TODAY = "2026-11-25"
 
 
-async def _export(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "export", blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
 async def _today(hass: HomeAssistant) -> dict[str, Any]:
-    day: dict[str, Any] = (await _export(hass))["counts"]["days"].get(TODAY, {})
+    day: dict[str, Any] = (await async_export(hass))["counts"]["days"].get(TODAY, {})
     return day
 
 
@@ -218,7 +210,7 @@ async def test_job_spanning_a_restart_keeps_its_start(
         ("complete", timedelta(hours=7)),
     )
 
-    day = (await _export(hass))["counts"]["days"]["2026-11-25"]
+    day = (await async_export(hass))["counts"]["days"]["2026-11-25"]
     assert day["events"] == {"job_created": 1, "job_completed": 1}
     assert day["labels"]["job_completed"]["duration_bucket"] == {"8-24h": 1}
 
@@ -330,20 +322,14 @@ async def test_connection_changes_count_once_they_settle(
         (STATE_UNAVAILABLE, timedelta(seconds=20)),
         ("idle", timedelta(seconds=20)),
     )
-    freezer.tick(timedelta(minutes=2))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(minutes=2))
     assert await _today(hass) == {}
 
     # Gone for good, then back for good: once each.
     await _states(hass, freezer, entity_id, (STATE_UNAVAILABLE, NOW))
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=61))
     await _states(hass, freezer, entity_id, ("idle", timedelta(minutes=5)))
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=61))
 
     day = await _today(hass)
     assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
@@ -364,13 +350,9 @@ async def test_bambu_online_sensor_and_offline_state(
     await hass.async_block_till_done()
     await _states(hass, freezer, status, ("idle", NOW))
     await _states(hass, freezer, online.entity_id, ("on", NOW), ("off", NOW))
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=61))
     await _states(hass, freezer, status, ("offline", NOW), ("idle", timedelta(hours=1)))
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(seconds=61))
 
     day = await _today(hass)
     assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
@@ -385,9 +367,7 @@ async def test_no_connection_events_while_starting_or_stopping(
     await _states(hass, freezer, entity_id, ("Operational", NOW))
     hass.set_state(CoreState.stopping)
     await _states(hass, freezer, entity_id, (STATE_UNAVAILABLE, NOW))
-    freezer.tick(timedelta(minutes=2))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(minutes=2))
     hass.set_state(CoreState.running)
     assert await _today(hass) == {}
 
@@ -406,7 +386,7 @@ async def test_start_and_stop_of_home_assistant(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
 
-    assert (await _export(hass))["counts"]["totals"] == {
+    assert (await async_export(hass))["counts"]["totals"] == {
         "app_start": 1,
         "app_shutdown": 1,
     }
@@ -427,7 +407,7 @@ async def test_errors_of_printer_integrations_keep_only_class_and_domain(
     logging.getLogger("homeassistant.components.prusalink").warning("Slow")
     await hass.async_block_till_done()
 
-    export = await _export(hass)
+    export = await async_export(hass)
     day = export["counts"]["days"][TODAY]
     assert day["events"] == {"error_occurred": 2}
     assert day["labels"]["error_occurred"] == {

@@ -38,6 +38,8 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
+from .helpers import async_advance, async_call, async_export
+
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
 LAST = "sensor.printernizer_usage_statistics_last_submission"
@@ -57,32 +59,8 @@ def stored_counts(hass_storage: dict[str, Any], stored_data: dict[str, Any]) -> 
     hass_storage[DOMAIN] = stored_data
 
 
-async def _advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
-def _posts(aioclient_mock: AiohttpClientMocker) -> list[tuple[Any, ...]]:
-    return [call for call in aioclient_mock.mock_calls if call[0] == "POST"]
-
-
-async def _export(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "export", blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
 async def _preview(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "preview", blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
+    return await async_call(hass, "preview")
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -95,9 +73,9 @@ async def test_first_report_after_opt_in(
     assert hass.states.get(STATUS).state == "scheduled"
     assert hass.states.get(LAST).state == "unknown"
     # The first report waits 5 to 60 minutes after opting in.
-    await _advance(hass, freezer, timedelta(minutes=4))
+    await async_advance(hass, freezer, timedelta(minutes=4))
     assert aioclient_mock.call_count == 0
-    await _advance(hass, freezer, timedelta(minutes=57))
+    await async_advance(hass, freezer, timedelta(minutes=57))
 
     assert aioclient_mock.call_count == 1
     method, url, body, headers = aioclient_mock.mock_calls[0]
@@ -131,7 +109,7 @@ async def test_first_report_after_opt_in(
     assert datetime.fromisoformat("2026-12-02T00:00:00+00:00") <= next_at
     assert next_at < datetime.fromisoformat("2026-12-03T00:00:00+00:00")
 
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["installation"]["submitted_ids"] == [installation_id]
     audit = export["submission"]["audit_log"]
     assert [entry["status"] for entry in audit] == ["sent"]
@@ -140,9 +118,9 @@ async def test_first_report_after_opt_in(
 
     # Nothing more until the next period is due (next Wednesday, plus the
     # installation's random offset of less than a day).
-    await _advance(hass, freezer, timedelta(days=6))
+    await async_advance(hass, freezer, timedelta(days=6))
     assert aioclient_mock.call_count == 1
-    await _advance(hass, freezer, timedelta(days=2))
+    await async_advance(hass, freezer, timedelta(days=2))
     assert aioclient_mock.call_count == 2
     second = json.loads(aioclient_mock.mock_calls[1][2])
     assert second["period"]["start"] == "2026-11-25T00:00:00+00:00"
@@ -159,7 +137,7 @@ async def test_bytes_sent_are_bytes_previewed(
     preview = await _preview(hass)
     assert preview["pending"] is False
 
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     first_body = aioclient_mock.mock_calls[0][2]
     assert first_body == serialize(preview["payload"])
     assert preview["size_bytes"] == len(first_body)
@@ -171,7 +149,7 @@ async def test_bytes_sent_are_bytes_previewed(
     # The retry, after midnight, sends the very same bytes with the same key.
     aioclient_mock.clear_requests()
     aioclient_mock.post(SUBMIT_URL, status=200)
-    await _advance(hass, freezer, timedelta(hours=14))
+    await async_advance(hass, freezer, timedelta(hours=14))
     assert aioclient_mock.call_count == 1
     assert aioclient_mock.mock_calls[0][2] == first_body
 
@@ -194,7 +172,7 @@ async def test_retries_back_off_and_honor_retry_after(
     # Waits after each failure: 1 h doubling, a longer Retry-After wins.
     waits = [1, 2, 4, 10, 16, 24]
     aioclient_mock.post(SUBMIT_URL, **responses[0])
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     assert aioclient_mock.call_count == 1
     keys = {aioclient_mock.mock_calls[0][3]["Idempotency-Key"]}
     bodies = {aioclient_mock.mock_calls[0][2]}
@@ -207,9 +185,9 @@ async def test_retries_back_off_and_honor_retry_after(
         aioclient_mock.clear_requests()
         aioclient_mock.post(SUBMIT_URL, **response)
         aioclient_mock.mock_calls.extend(calls)
-        await _advance(hass, freezer, timedelta(hours=wait) - timedelta(minutes=1))
+        await async_advance(hass, freezer, timedelta(hours=wait) - timedelta(minutes=1))
         assert aioclient_mock.call_count == number - 1, f"early retry {number}"
-        await _advance(hass, freezer, timedelta(minutes=2))
+        await async_advance(hass, freezer, timedelta(minutes=2))
         assert aioclient_mock.call_count == number, f"retry {number} missing"
         keys.add(aioclient_mock.mock_calls[-1][3]["Idempotency-Key"])
         bodies.add(aioclient_mock.mock_calls[-1][2])
@@ -218,7 +196,8 @@ async def test_retries_back_off_and_honor_retry_after(
     assert len(bodies) == 1
     assert hass.states.get(STATUS).state == "ok"
     statuses = [
-        entry["status"] for entry in (await _export(hass))["submission"]["audit_log"]
+        entry["status"]
+        for entry in (await async_export(hass))["submission"]["audit_log"]
     ]
     assert statuses == [
         "retrying: http_503",
@@ -241,18 +220,18 @@ async def test_refused_report_is_dropped(
     status: int,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=status)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     assert aioclient_mock.call_count == 1
 
     assert hass.states.get(STATUS).state == "failed"
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["submission"]["outbox"] is None
     assert export["submission"]["audit_log"][-1]["status"] == f"dropped: http_{status}"
     # The next report starts after the dropped one; counts are all still here.
     preview = await _preview(hass)
     assert preview["payload"]["period"]["start"] == "2026-11-25T00:00:00+00:00"
     assert export["counts"]["totals"] == {"job_completed": 10, "file_downloaded": 4}
-    await _advance(hass, freezer, timedelta(days=3))
+    await async_advance(hass, freezer, timedelta(days=3))
     assert aioclient_mock.call_count == 1
 
 
@@ -266,14 +245,14 @@ async def test_refused_api_key_stops_until_fixed(
     status: int,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=status)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     body = aioclient_mock.mock_calls[0][2]
 
     assert hass.states.get(STATUS).state == "failed"
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY)
     assert issue is not None
     assert issue.is_fixable
-    await _advance(hass, freezer, timedelta(days=3))
+    await async_advance(hass, freezer, timedelta(days=3))
     assert aioclient_mock.call_count == 1
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
@@ -293,7 +272,7 @@ async def test_refused_api_key_stops_until_fixed(
 
     aioclient_mock.clear_requests()
     aioclient_mock.post(SUBMIT_URL, status=200)
-    await _advance(hass, freezer, timedelta(minutes=1))
+    await async_advance(hass, freezer, timedelta(minutes=1))
     assert aioclient_mock.call_count == 1
     assert aioclient_mock.mock_calls[0][2] == body
     assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "k-2"
@@ -307,16 +286,16 @@ async def test_restart_during_backoff_keeps_the_schedule(
     init_integration: MockConfigEntry,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=503)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     body = aioclient_mock.mock_calls[0][2]
 
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     # A restart neither sends at once nor forgets the pending report.
-    await _advance(hass, freezer, timedelta(minutes=50))
+    await async_advance(hass, freezer, timedelta(minutes=50))
     assert aioclient_mock.call_count == 1
     assert hass.states.get(STATUS).state == "retrying"
-    await _advance(hass, freezer, timedelta(minutes=11))
+    await async_advance(hass, freezer, timedelta(minutes=11))
     assert aioclient_mock.call_count == 2
     assert aioclient_mock.mock_calls[1][2] == body
 
@@ -328,7 +307,7 @@ async def test_clock_moving_backwards_causes_no_burst(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=503)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     assert aioclient_mock.call_count == 1
 
     freezer.move_to("2026-11-24 08:00:00+00:00")
@@ -339,9 +318,9 @@ async def test_clock_moving_backwards_causes_no_burst(
     )
     assert result is not None
     assert result["result"] == "rate_limited"
-    await _advance(hass, freezer, timedelta(minutes=59))
+    await async_advance(hass, freezer, timedelta(minutes=59))
     assert aioclient_mock.call_count == 1
-    await _advance(hass, freezer, timedelta(hours=2))
+    await async_advance(hass, freezer, timedelta(hours=2))
     assert aioclient_mock.call_count == 2
     # The retry still sends the report built before the clock moved.
     assert aioclient_mock.mock_calls[1][2] == aioclient_mock.mock_calls[0][2]
@@ -354,7 +333,7 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     init_integration: MockConfigEntry,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=503)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     installation_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
         "installation_id"
     ]
@@ -367,14 +346,14 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     await hass.async_block_till_done()
     assert hass.states.get(STATUS).state == "disabled"
     assert hass.states.get(NEXT).state == "unknown"
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["installation"]["installation_id"] is None
     assert export["submission"]["outbox"] is None
 
     # One request per hour still holds for the deletion request.
-    await _advance(hass, freezer, timedelta(minutes=58))
+    await async_advance(hass, freezer, timedelta(minutes=58))
     assert aioclient_mock.call_count == 1
-    await _advance(hass, freezer, timedelta(minutes=2))
+    await async_advance(hass, freezer, timedelta(minutes=2))
     assert [call[0] for call in aioclient_mock.mock_calls] == ["POST", "DELETE"]
     assert aioclient_mock.mock_calls[1][1] == URL(delete_url)
 
@@ -382,9 +361,9 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     aioclient_mock.clear_requests()
     aioclient_mock.delete(delete_url, status=404)
-    await _advance(hass, freezer, timedelta(hours=1, minutes=1))
+    await async_advance(hass, freezer, timedelta(hours=1, minutes=1))
     assert [call[0] for call in aioclient_mock.mock_calls] == ["DELETE"]
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["submission"]["deletions"] == []
     assert export["installation"]["submitted_ids"] == []
     assert [entry["status"] for entry in export["submission"]["audit_log"]] == [
@@ -393,7 +372,7 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
         "deleted",
     ]
     # Nothing else goes out while sharing is off.
-    await _advance(hass, freezer, timedelta(days=10))
+    await async_advance(hass, freezer, timedelta(days=10))
     assert aioclient_mock.call_count == 1
 
     # Opting in again creates a new id.
@@ -401,7 +380,7 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
         "switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True
     )
     await hass.async_block_till_done()
-    new_id = (await _export(hass))["installation"]["installation_id"]
+    new_id = (await async_export(hass))["installation"]["installation_id"]
     assert new_id not in (None, installation_id)
 
 
@@ -412,7 +391,7 @@ async def test_nothing_is_sent_while_sharing_is_off(
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    await _advance(hass, freezer, timedelta(days=15))
+    await async_advance(hass, freezer, timedelta(days=15))
     assert aioclient_mock.call_count == 0
     assert hass.states.get(STATUS).state == "disabled"
     with pytest.raises(ServiceValidationError) as err:
@@ -447,7 +426,7 @@ async def test_week_without_events(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert aioclient_mock.call_count == 0
-    await _advance(hass, freezer, timedelta(seconds=1))
+    await async_advance(hass, freezer, timedelta(seconds=1))
 
     assert aioclient_mock.call_count == 1
     payload = json.loads(aioclient_mock.mock_calls[0][2])
@@ -471,13 +450,13 @@ async def test_report_that_fails_validation_is_not_sent(
         "custom_components.printernizer_usage.submitter.async_get_system_info",
         return_value={"installation_type": odd_type},
     ):
-        await _advance(hass, freezer, timedelta(minutes=61))
+        await async_advance(hass, freezer, timedelta(minutes=61))
 
     assert aioclient_mock.call_count == 0
     assert hass.states.get(STATUS).state == "failed"
     assert "installation_type is malformed" in caplog.text
     assert "john@example.com" not in caplog.text
-    audit = (await _export(hass))["submission"]["audit_log"]
+    audit = (await async_export(hass))["submission"]["audit_log"]
     assert audit[-1]["status"] == "not sent: installation_type is malformed"
     assert audit[-1]["payload"] is None
 
@@ -504,7 +483,7 @@ async def test_outdated_consent_pauses_and_asks_again(
     assert issue.translation_placeholders == {
         "new_fields": "installation, period, printer_fleet, usage_stats, error_summary"
     }
-    await _advance(hass, freezer, timedelta(days=2))
+    await async_advance(hass, freezer, timedelta(days=2))
     assert aioclient_mock.call_count == 0
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
@@ -523,7 +502,7 @@ async def test_outdated_consent_pauses_and_asks_again(
     assert mock_config_entry.options[CONF_CONSENT_VERSION] == 1
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
     assert hass.states.get(STATUS).state == "scheduled"
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     assert aioclient_mock.call_count == 1
 
 
@@ -599,7 +578,7 @@ async def test_delete_all_asks_deletion_of_every_id(
     init_integration: MockConfigEntry,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=200)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     old_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
         "installation_id"
     ]
@@ -610,11 +589,11 @@ async def test_delete_all_asks_deletion_of_every_id(
     )
     assert removed is not None
     assert removed["deletion_requests"] == 1
-    export = await _export(hass)
+    export = await async_export(hass)
     assert export["submission"]["audit_log"] == []
     assert export["installation"]["installation_id"] not in (None, old_id)
 
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     assert aioclient_mock.mock_calls[-1][0] == "DELETE"
     assert aioclient_mock.mock_calls[-1][1] == URL(
         f"{DEFAULT_ENDPOINT}/installation/{old_id}"
@@ -629,7 +608,7 @@ async def test_removing_the_integration_asks_for_deletion(
     hass_storage: dict[str, Any],
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=200)
-    await _advance(hass, freezer, timedelta(minutes=61))
+    await async_advance(hass, freezer, timedelta(minutes=61))
     old_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
         "installation_id"
     ]

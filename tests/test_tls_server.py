@@ -17,7 +17,6 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 import trustme
 
@@ -30,6 +29,8 @@ from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import ssl as ssl_util
+
+from .helpers import async_advance
 
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
 
@@ -173,9 +174,7 @@ async def test_report_and_deletion_over_tls(
     await hass.services.async_call(
         "switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True
     )
-    freezer.tick(timedelta(minutes=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(minutes=61))
 
     assert statistics_server.deletions == [installation_id]
     assert len(statistics_server.submissions) == 1
