@@ -29,6 +29,11 @@ from custom_components.printernizer_usage.const import (
     ISSUE_INVALID_API_KEY,
 )
 from custom_components.printernizer_usage.payload import serialize, validate_payload
+from custom_components.printernizer_usage.submitter import (
+    MAX_DELETION_ATTEMPTS,
+    backoff,
+    retry_after,
+)
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
@@ -54,9 +59,17 @@ def share_statistics() -> bool:
 
 
 @pytest.fixture(autouse=True)
-def stored_counts(hass_storage: dict[str, Any], stored_data: dict[str, Any]) -> None:
-    """Start with three weeks of history, so a report is due at once."""
-    hass_storage[DOMAIN] = stored_data
+def stored_counts(
+    request: pytest.FixtureRequest,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+) -> None:
+    """Start with three weeks of history, so a report is due at once.
+
+    Parametrized with None, start with nothing stored instead.
+    """
+    if getattr(request, "param", True) is not None:
+        hass_storage[DOMAIN] = stored_data
 
 
 async def _preview(hass: HomeAssistant) -> dict[str, Any]:
@@ -620,3 +633,73 @@ async def test_removing_the_integration_asks_for_deletion(
 
     assert aioclient_mock.mock_calls[-1][:2] == ("DELETE", URL(delete_url))
     assert DOMAIN not in hass_storage
+
+
+def test_retry_after_header_forms() -> None:
+    now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
+    assert retry_after("120", now) == timedelta(minutes=2)
+    assert retry_after("Wed, 25 Nov 2026 13:00:00 GMT", now) == timedelta(hours=3)
+    assert retry_after("Tue, 24 Nov 2026 13:00:00 GMT", now) == timedelta(0)
+    assert retry_after("next week", now) == timedelta(0)
+    assert retry_after(None, now) == timedelta(0)
+    # A server cannot silence an installation for longer than a week.
+    assert retry_after(str(365 * 86400), now) == timedelta(days=7)
+    assert [backoff(n) for n in range(1, 8)] == [
+        timedelta(hours=h) for h in (1, 2, 4, 8, 16, 24, 24)
+    ]
+
+
+async def test_deletion_requests_are_bounded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=200)
+    await async_advance(hass, freezer, timedelta(minutes=61))
+    installation_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
+        "installation_id"
+    ]
+    aioclient_mock.delete(
+        f"{DEFAULT_ENDPOINT}/installation/{installation_id}", status=503
+    )
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True
+    )
+    for _ in range(20):
+        await async_advance(hass, freezer, timedelta(hours=25))
+
+    deletes = [call for call in aioclient_mock.mock_calls if call[0] == "DELETE"]
+    assert len(deletes) == MAX_DELETION_ATTEMPTS
+    export = await async_export(hass)
+    assert export["submission"]["deletions"] == []
+    assert export["submission"]["audit_log"][-1]["status"] == "given up: http_503"
+
+
+async def test_stale_report_is_dropped_after_four_weeks_of_failures(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503)
+    await async_advance(hass, freezer, timedelta(minutes=61))
+    for _ in range(30):
+        await async_advance(hass, freezer, timedelta(hours=24, minutes=1))
+
+    export = await async_export(hass)
+    statuses = [entry["status"] for entry in export["submission"]["audit_log"]]
+    assert "dropped: http_503" in statuses
+    # Later reports start where the dropped one ended.
+    assert export["submission"]["last_period_end"] == "2026-11-25"
+
+
+@pytest.mark.parametrize("stored_counts", [None])
+async def test_submit_now_with_nothing_to_send(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    assert await async_call(hass, "submit_now") == {"result": "nothing_to_send"}
+    assert aioclient_mock.call_count == 0

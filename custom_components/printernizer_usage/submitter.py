@@ -330,19 +330,26 @@ class Submitter:
         )
 
     def _request_allowed_at(self, now: datetime) -> datetime:
-        last = self.state.last_request
-        if last is None:
+        if (last := self.state.last_request) is None:
             return now
-        if last > now:
-            # The clock went backwards. Count the last request as made now, so
-            # the next one still waits a full hour, and move every planned
-            # retry back by the same amount, so none waits for the old clock.
-            jump = last - now
-            for item in (self.state.outbox, *self.state.deletions):
-                if item is not None and item.next_attempt is not None:
-                    item.next_attempt -= jump
-            self.state.last_request = last = now
-        return last + MIN_REQUEST_INTERVAL
+        return min(last, now) + MIN_REQUEST_INTERVAL
+
+    @callback
+    def _async_follow_clock(self, now: datetime) -> None:
+        """Handle a clock that went backwards since the last request.
+
+        The last request counts as made now, so the next one still waits a
+        full hour, and every planned retry moves back by the same amount, so
+        none waits for the old clock.
+        """
+        last = self.state.last_request
+        if last is None or last <= now:
+            return
+        jump = last - now
+        for item in (self.state.outbox, *self.state.deletions):
+            if item is not None and item.next_attempt is not None:
+                item.next_attempt -= jump
+        self.state.last_request = now
 
     def _period(self, today: date) -> Period:
         return next_period(
@@ -365,6 +372,7 @@ class Submitter:
         """(Re)arm the one timer for the next thing to do, or none."""
         self.async_cancel()
         now = dt_util.utcnow()
+        self._async_follow_clock(now)
         candidates = [deletion.next_attempt or now for deletion in self.state.deletions]
         if self._may_send():
             candidates.append(self._next_report_time(now))
@@ -389,6 +397,7 @@ class Submitter:
 
     async def async_run(self, now: datetime) -> str | None:
         """Do the one request that is due now, if any; return its outcome."""
+        self._async_follow_clock(now)
         if self._request_allowed_at(now) > now:
             return None
         due = [
@@ -416,6 +425,7 @@ class Submitter:
         The caller has checked that sharing is on and consented to.
         """
         now = dt_util.utcnow()
+        self._async_follow_clock(now)
         if (allowed := self._request_allowed_at(now)) > now:
             self.async_schedule()
             return {
