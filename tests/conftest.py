@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
 # Imported before any clock is frozen: HA imports it lazily (diagnostics,
@@ -10,6 +11,7 @@ import aiohasupervisor  # noqa: F401
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import trustme
 
 # Import before any `hass` fixture runs: the harness puts its own
 # `custom_components` package first on sys.path, and this import makes ours the
@@ -18,6 +20,8 @@ import custom_components.printernizer_usage  # noqa: F401
 from custom_components.printernizer_usage.const import DOMAIN
 from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.core import HomeAssistant
+
+from .statistics_server import StatisticsServer, run_statistics_server, trust
 
 # A Wednesday; the local week (Europe/Berlin) started Monday 2026-11-23 00:00.
 NOW = "2026-11-25 10:00:00+00:00"
@@ -96,3 +100,24 @@ def stored_data() -> dict[str, Any]:
             "installation": {"installation_id": None, "submitted_ids": []},
         },
     }
+
+
+@pytest.fixture
+def certificate_authority() -> trustme.CA:
+    """Return a throwaway certificate authority."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def trusted_client_context(certificate_authority: trustme.CA) -> Generator[None]:
+    """Make HA's shared client session trust the throwaway CA (only in this test)."""
+    yield from trust(certificate_authority)
+
+
+@pytest.fixture
+async def statistics_server(
+    socket_enabled: None, certificate_authority: trustme.CA
+) -> AsyncGenerator[StatisticsServer]:
+    """Serve the statistics contract over TLS (real sockets, 127.0.0.1 only)."""
+    async with run_statistics_server(certificate_authority) as server:
+        yield server

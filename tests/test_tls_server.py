@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
 from datetime import timedelta
 import json
-import socket
-import ssl
 from typing import Any
-from unittest.mock import patch
 import uuid
 
-from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
-import trustme
 
 from custom_components.printernizer_usage.const import (
     CONF_API_KEY,
@@ -28,68 +21,11 @@ from custom_components.printernizer_usage.const import (
 from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.util import ssl as ssl_util
 
 from .helpers import async_advance
+from .statistics_server import StatisticsServer
 
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
-
-
-@dataclass
-class StatisticsServer:
-    """A minimal Printernizer statistics service that records what it gets."""
-
-    url: str
-    submissions: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    deletions: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def certificate_authority() -> trustme.CA:
-    """Return a throwaway CA."""
-    return trustme.CA()
-
-
-@pytest.fixture
-async def statistics_server(
-    socket_enabled: None, certificate_authority: trustme.CA
-) -> AsyncGenerator[StatisticsServer]:
-    """Serve /submit and /installation/<id> over TLS on 127.0.0.1.
-
-    Real sockets, on 127.0.0.1 only: the harness still refuses other hosts.
-    """
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    certificate_authority.issue_cert("127.0.0.1").configure_cert(server_context)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = StatisticsServer(url=f"https://127.0.0.1:{port}")
-
-    async def submit(request: web.Request) -> web.Response:
-        server.submissions.append((dict(request.headers), await request.read()))
-        return web.json_response({"status": "accepted"}, status=201)
-
-    async def delete(request: web.Request) -> web.Response:
-        server.deletions.append(request.match_info["installation_id"])
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/submit", submit)
-    app.router.add_delete("/installation/{installation_id}", delete)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.SockSite(runner, sock, ssl_context=server_context).start()
-    yield server
-    await runner.cleanup()
-
-
-@pytest.fixture
-def trusted_client_context(certificate_authority: trustme.CA) -> Any:
-    """Make HA's shared client session trust the throwaway CA (and only here)."""
-    context = ssl.create_default_context()
-    certificate_authority.configure_trust(context)
-    with patch.object(ssl_util, "client_context", lambda *args, **kwargs: context):
-        yield
 
 
 @pytest.mark.usefixtures("trusted_client_context")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -22,6 +22,9 @@ class Step(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     ATTENTION = "attention"
+    # Idle while a job was thought to run: it ended unseen (HA was down), and
+    # how is unknown, so it is closed without counting an outcome.
+    IDLE = "idle"
 
 
 def normalize(state: str | None) -> str:
@@ -43,18 +46,33 @@ def _prusalink(old: str, new: str) -> Step | None:
     if new == "attention":
         # Needs a person (filament out, crash detection); the job goes on.
         return Step.ATTENTION
+    if new in ("idle", "ready"):
+        return Step.IDLE
     return None
+
+
+# OctoPrint's raw text (before HA 2025.12) where it differs from the enum value.
+_OCTOPRINT_TEXT: Final = {
+    "printing_from_sd": "printing_sd",
+    "sending_file_to_sd": "printing_streaming",
+    "starting_print_from_sd": "starting_sd",
+    "starting_to_send_file_to_sd": "starting_streaming",
+}
 
 
 def _octoprint(old: str, new: str) -> Step | None:
     # Enum values since HA 2025.12 ("printing_sd"), raw text before
     # ("Printing from SD"); both normalize to a "printing"/"starting" prefix.
+    new = _OCTOPRINT_TEXT.get(new, new)
     if new.startswith(("printing", "starting")):
         return Step.START
     if new in ("error", "offline_after_error"):
         return Step.FAILED
     if new in ("operational", "ready"):
-        return Step.FAILED if old.startswith("cancel") else Step.COMPLETED
+        # Only a cancel ends a paused print.
+        if old.startswith(("cancel", "paus")):
+            return Step.FAILED
+        return Step.COMPLETED
     return None
 
 
@@ -65,6 +83,8 @@ def _bambu_lab(old: str, new: str) -> Step | None:
         return Step.COMPLETED
     if new == "failed":
         return Step.FAILED
+    if new == "idle":
+        return Step.IDLE
     return None
 
 
@@ -75,6 +95,8 @@ def _moonraker(old: str, new: str) -> Step | None:
         return Step.COMPLETED
     if new in ("cancelled", "error"):
         return Step.FAILED
+    if new == "standby":
+        return Step.IDLE
     return None
 
 
@@ -159,7 +181,11 @@ class JobTracker:
     ) -> list[JobEvent]:
         """Follow a new state of the print-state entity."""
         new = normalize(state)
-        if new in NO_INFORMATION or new in integration.offline_states:
+        if (
+            new in NO_INFORMATION
+            or new in integration.offline_states
+            or new == self.last_state  # only attributes changed, or a blip
+        ):
             return []
         # Without an earlier state (first sight after a restart or setup) a
         # running job is known to exist, but not since when.
@@ -179,6 +205,10 @@ class JobTracker:
             self.in_progress = True
             self.started_at = now if start_known else None
             return [("job_created", metadata)]
+        if step is Step.IDLE:
+            self.in_progress = False
+            self.started_at = None
+            return []
         if step is Step.ATTENTION:
             return [
                 (
@@ -206,6 +236,7 @@ class JobTracker:
             "printer_type": self.printer_type,
             "in_progress": self.in_progress,
             "started_at": self.started_at.isoformat() if self.started_at else None,
+            "last_state": self.last_state,
         }
 
     @classmethod
@@ -213,6 +244,8 @@ class JobTracker:
         """Build from the JSON form."""
         tracker = cls(str(data["printer_type"]))
         tracker.in_progress = bool(data.get("in_progress"))
+        tracker.last_state = str(data.get("last_state", ""))
         if started := data.get("started_at"):
-            tracker.started_at = datetime.fromisoformat(started)
+            moment = datetime.fromisoformat(started)
+            tracker.started_at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return tracker
