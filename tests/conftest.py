@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import Generator
 from typing import Any
 
 # Imported before any clock is frozen: HA imports it lazily (diagnostics,
@@ -115,9 +115,9 @@ def trusted_client_context(certificate_authority: trustme.CA) -> Generator[None]
 
 
 @pytest.fixture
-async def statistics_server(
+def statistics_server(
     socket_enabled: None, certificate_authority: trustme.CA
-) -> AsyncGenerator[StatisticsServer]:
+) -> Generator[StatisticsServer]:
     """Serve the statistics contract over TLS (real sockets, 127.0.0.1 only)."""
-    async with run_statistics_server(certificate_authority) as server:
+    with run_statistics_server(certificate_authority) as server:
         yield server

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
-from contextlib import asynccontextmanager
+from collections.abc import Generator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 import socket
 import ssl
+import threading
 from unittest.mock import patch
 
 from aiohttp import web
@@ -76,11 +77,16 @@ class StatisticsServer:
         return web.Response(status=204)
 
 
-@asynccontextmanager
-async def run_statistics_server(
+@contextmanager
+def run_statistics_server(
     ca: trustme.CA, hostname: str = "127.0.0.1"
-) -> AsyncGenerator[StatisticsServer]:
-    """Serve over TLS on 127.0.0.1 with a certificate for `hostname`."""
+) -> Generator[StatisticsServer]:
+    """Serve over TLS on 127.0.0.1, with a certificate for `hostname`.
+
+    The server runs in its own thread and event loop, like a real remote
+    service: its own errors (a refused handshake) stay out of HA's loop, and
+    its sleeps take real time.
+    """
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(hostname).configure_cert(server_context)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -90,12 +96,28 @@ async def run_statistics_server(
     app.router.add_post("/submit", server.submit)
     app.router.add_delete("/installation/{installation_id}", server.delete)
     runner = web.AppRunner(app)
-    await runner.setup()
-    await web.SockSite(runner, sock, ssl_context=server_context).start()
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda _loop, _context: None)
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        site = web.SockSite(runner, sock, ssl_context=server_context)
+        loop.run_until_complete(site.start())
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="statistics-server", daemon=True)
+    thread.start()
+    ready.wait(10)
     try:
         yield server
     finally:
-        await runner.cleanup()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
 
 
 def trust(ca: trustme.CA) -> Generator[None]:

@@ -223,7 +223,7 @@ async def test_retries_back_off_and_honor_retry_after(
     ]
 
 
-@pytest.mark.parametrize("status", [400, 404, 413, 422, 302])
+@pytest.mark.parametrize("status", [400, 404, 413, 422])
 @pytest.mark.usefixtures("init_integration")
 async def test_refused_report_is_dropped(
     hass: HomeAssistant,

@@ -537,8 +537,14 @@ class Submitter:
 
     @staticmethod
     def _retryable(response: Response) -> bool:
-        return response.status is None or (
-            response.status == HTTPStatus.TOO_MANY_REQUESTS or response.status >= 500
+        # Redirects are never followed (an https endpoint must not be turned
+        # into http); like an outage, they keep the report for a later try.
+        status = response.status
+        return (
+            status is None
+            or status == HTTPStatus.TOO_MANY_REQUESTS
+            or status >= 500
+            or 300 <= status < 400
         )
 
     @staticmethod

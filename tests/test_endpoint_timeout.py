@@ -1,0 +1,57 @@
+"""A statistics server slower than the request timeout, on a clock that runs.
+
+The other tests freeze time; a timeout needs the event loop's clock to move.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import ClientTimeout
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.printernizer_usage import submitter
+from custom_components.printernizer_usage.const import CONF_ENDPOINT, DOMAIN
+from custom_components.printernizer_usage.runtime import consent_options
+from homeassistant.core import HomeAssistant
+
+from .helpers import async_call, async_export
+from .statistics_server import StatisticsServer
+
+
+@pytest.fixture(autouse=True)
+async def time_zone(hass: HomeAssistant) -> None:
+    """Replace the frozen clock of the other tests with the real one."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+
+
+@pytest.mark.usefixtures("trusted_client_context")
+async def test_slow_server_times_out_and_keeps_the_report(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    statistics_server: StatisticsServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One second instead of thirty; the server answers after five.
+    monkeypatch.setattr(submitter, "REQUEST_TIMEOUT", ClientTimeout(total=1))
+    hass_storage[DOMAIN] = stored_data
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        options={
+            **consent_options({}, share=True),
+            CONF_ENDPOINT: statistics_server.url,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    statistics_server.mode = "slow"
+
+    assert await async_call(hass, "submit_now") == {"result": "retrying: timeout"}
+
+    submission = (await async_export(hass))["submission"]
+    assert submission["outbox"]["attempts"] == 1
+    assert submission["last_period_end"] is None
+    assert len(statistics_server.submissions) == 1
+    assert (await async_call(hass, "submit_now"))["result"] == "rate_limited"
