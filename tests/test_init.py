@@ -186,17 +186,26 @@ async def test_unreadable_content_is_set_aside(
     assert issue.translation_placeholders == {"backup_path": str(backups[0])}
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"version": 1, "data": {"counts": ',  # truncated by a power cut
+        "\x00\x00\x00\x00",  # a block of zeros after a crash
+        "",  # empty
+    ],
+)
 async def test_corrupt_file_starts_empty(
     hass: HomeAssistant,
     tmp_path: Path,
     mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     issue_registry: ir.IssueRegistry,
+    content: str,
 ) -> None:
     hass.config.config_dir = str(tmp_path)
     path = tmp_path / ".storage" / DOMAIN
     path.parent.mkdir()
-    path.write_text('{"version": 1, "data": {"counts": ')
+    path.write_text(content)
 
     with patch.object(storage.Store, "_async_load", REAL_STORE_LOAD):
         await _setup(hass, mock_config_entry)
