@@ -8,24 +8,34 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
+from custom_components.printernizer_usage.const import (
+    CONF_API_KEY,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+    EVENT_USAGE,
+)
 from custom_components.printernizer_usage.privacy import METADATA_RULES
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_advance
+from .helpers import async_advance, async_call, async_export
 
 _WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -53,9 +63,25 @@ FILE_NAMES = st.builds(
     st.sampled_from(["3mf", "gcode", "stl", "bgcode"]),
 )
 SERIALS = st.integers(min_value=100_000, max_value=10**12).map(lambda n: f"SN{n}")
-PII = st.one_of(
-    EMAILS, IPV4, IPV6, MACS, POSIX_PATHS, WINDOWS_PATHS, URLS, FILE_NAMES, SERIALS
+# Look-alikes that would pass an ASCII-only pattern after normalization.
+LOOK_ALIKES = st.builds(
+    lambda user, host: f"{user}\uff20{host}\uff0ecom",  # full-width @ and .
+    _WORD,
+    _WORD,
 )
+PII = st.one_of(
+    EMAILS,
+    IPV4,
+    IPV6,
+    MACS,
+    POSIX_PATHS,
+    WINDOWS_PATHS,
+    URLS,
+    FILE_NAMES,
+    SERIALS,
+    LOOK_ALIKES,
+)
+EXAMPLES = 10_000
 KEYS = st.sampled_from([*METADATA_RULES, "file_name", "email", "hostname", "message"])
 
 
@@ -64,7 +90,7 @@ def _generated_cases() -> list[tuple[str, str, str]]:
     cases: list[tuple[str, str, str]] = []
 
     @settings(
-        max_examples=400,
+        max_examples=EXAMPLES,
         derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -82,15 +108,32 @@ def _generated_cases() -> list[tuple[str, str, str]]:
     return cases
 
 
+@pytest.mark.parametrize("share_statistics", [True])
 async def test_generated_pii_never_stored_or_shown(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     hass_client: ClientSessionGenerator,
     freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    stored_data: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
+    # Weeks of history, so that a report can be sent without waiting.
+    hass_storage[DOMAIN] = stored_data
+    init_integration = mock_config_entry
+    init_integration.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
     runtime = init_integration.runtime_data
     cases = _generated_cases()
+    assert len(cases) == EXAMPLES
+    # Settings are entry points too: the country and the API key.
+    hass.config.country = cases[0][1]  # type: ignore[assignment]
+    hass.config_entries.async_update_entry(
+        init_integration,
+        options={**init_integration.options, CONF_API_KEY: cases[1][1]},
+    )
     for number, (key, value, _pii) in enumerate(cases):
         metadata = {key: value}
         match number % 3:
@@ -109,10 +152,12 @@ async def test_generated_pii_never_stored_or_shown(
                 assert runtime.record_event("file_uploaded", metadata)
     await hass.async_block_till_done()
     await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
+    preview = await async_call(hass, "preview")
+    aioclient_mock.post(f"{DEFAULT_ENDPOINT}/submit", status=200)
+    assert await async_call(hass, "submit_now") == {"result": "sent"}
+    sent = aioclient_mock.mock_calls[0][2].decode()
 
-    export = await hass.services.async_call(
-        DOMAIN, "export", blocking=True, return_response=True
-    )
+    export = await async_export(hass)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
@@ -126,9 +171,13 @@ async def test_generated_pii_never_stored_or_shown(
         "export": json.dumps(export),
         "diagnostics": json.dumps(diagnostics),
         "states": repr(states),
+        "preview": json.dumps(preview),
+        "sent report": sent,
+        "logs": caplog.text,
     }
     # Every event was counted, only its personal data was not.
-    assert sum(export["counts"]["totals"].values()) == len(cases)
+    stored_before = sum(stored_data["data"]["counts"]["totals"].values())
+    assert sum(export["counts"]["totals"].values()) == stored_before + len(cases)
     for key, value, pii in cases:
         for surface, text in surfaces.items():
             assert pii not in text, (

@@ -10,8 +10,8 @@ from homeassistant.core import HomeAssistant
 from .runtime import PrinternizerUsageConfigEntry
 
 # The id, anything derived from it (the idempotency key, the report body that
-# carries it) and the API key.
-TO_REDACT = {"installation_id", "submitted_ids", "key", "body", "api_key"}
+# carries it), the API key and the endpoint (it may name a host of theirs).
+TO_REDACT = {"installation_id", "submitted_ids", "key", "body", "api_key", "endpoint"}
 
 
 async def async_get_config_entry_diagnostics(
