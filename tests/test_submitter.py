@@ -703,3 +703,20 @@ async def test_submit_now_with_nothing_to_send(
 ) -> None:
     assert await async_call(hass, "submit_now") == {"result": "nothing_to_send"}
     assert aioclient_mock.call_count == 0
+
+
+async def test_refused_key_stays_refused_after_a_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=401)
+    await async_advance(hass, freezer, timedelta(minutes=61))
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await async_advance(hass, freezer, timedelta(days=2))
+
+    assert aioclient_mock.call_count == 1
+    assert hass.states.get(STATUS).state == "failed"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY) is not None

@@ -87,7 +87,7 @@ async def _async_options_updated(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> None:
     """Apply a changed share option without a reload."""
-    entry.runtime_data.async_apply_options()
+    entry.runtime_data.async_apply_options(changed=True)
 
 
 async def async_unload_entry(

@@ -246,13 +246,13 @@ class UsageRuntime:
     # --- consent
 
     @callback
-    def async_apply_options(self) -> None:
+    def async_apply_options(self, *, changed: bool = False) -> None:
         """Follow the options: an id exists only while sharing is on.
 
-        Any change of the options also lifts a stop caused by a refused API
-        key: the next request tells whether the new settings work.
+        A change of the options (not a restart) also lifts a stop caused by a
+        refused API key: the next request tells whether the new settings work.
         """
-        if self.submitter.state.auth_failed:
+        if changed and self.submitter.state.auth_failed:
             self.async_clear_issue_api_key()
         installation = self.installation
         old_id = installation.installation_id
