@@ -9,6 +9,7 @@ from typing import Any
 # system info), and its models cannot be built under freezegun's datetime.
 import aiohasupervisor  # noqa: F401
 from freezegun.api import FrozenDateTimeFactory
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import trustme
@@ -22,6 +23,11 @@ from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.core import HomeAssistant
 
 from .statistics_server import StatisticsServer, run_statistics_server, trust
+
+# Property tests explore the same examples on every run, so that CI is
+# repeatable and a failure can be reproduced.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.load_profile("repeatable")
 
 # A Wednesday; the local week (Europe/Berlin) started Monday 2026-11-23 00:00.
 NOW = "2026-11-25 10:00:00+00:00"

@@ -927,10 +927,11 @@ def test_random_runs_keep_jobs_consistent(
     integration = KNOWN_INTEGRATIONS[domain]
     tracker = JobTracker(integration.printer_type)
     now = T0
-    created = ended = 0
+    created = ended = closed_unseen = 0
     created_at: datetime | None = None
     for op, value, seconds in steps:
         now += timedelta(seconds=seconds)
+        was_in_progress = tracker.in_progress
         if op == "state":
             events = tracker.on_state(integration, value, now)
         elif op == "bus":
@@ -962,9 +963,12 @@ def test_random_runs_keep_jobs_consistent(
             else:
                 assert event_type == "error_occurred"
                 assert domain == "prusalink"
-        assert ended <= created
-        assert created - ended in (0, 1)
-        assert created - ended == int(tracker.in_progress)
+        if was_in_progress and not tracker.in_progress and not events:
+            # An idle state closed a job that ended unseen: no outcome counted.
+            closed_unseen += 1
+        assert ended + closed_unseen <= created
+        assert created - ended - closed_unseen in (0, 1)
+        assert created - ended - closed_unseen == int(tracker.in_progress)
         if not tracker.in_progress:
             assert tracker.started_at is None
 
