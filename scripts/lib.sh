@@ -47,3 +47,46 @@ ensure_venv() {
   fi
   cp "$requirements" "$stamp"
 }
+
+# install_server_extras: what a running Home Assistant needs and the test lane
+# lacks (the frontend build, the authenticator-app login module, the
+# integrations that onboarding adds, this integration's own requirements),
+# installed into .venvs/min with plain pip at the pins Home Assistant declares.
+# hass then runs with --skip-pip, so that it never installs anything under its
+# own constraints file, which can downgrade packages of the test lane.
+install_server_extras() {
+  local python="$ROOT/.venvs/min/bin/python" missing
+  missing="$("$python" - <<'PY'
+import json
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import homeassistant.components
+from homeassistant.auth.mfa_modules import totp
+
+builtin = Path(homeassistant.components.__path__[0])
+onboarding_adds = ("google_translate", "met", "radio_browser", "shopping_list")
+manifests = [
+    *(builtin / domain / "manifest.json" for domain in ("frontend", *onboarding_adds)),
+    Path("custom_components/printernizer_usage/manifest.json"),
+]
+wanted = list(totp.REQUIREMENTS)
+for manifest in manifests:
+    wanted += json.loads(manifest.read_text()).get("requirements", [])
+for req in wanted:
+    name, _, pin = req.partition("==")
+    try:
+        if pin and version(name) == pin:
+            continue
+    except PackageNotFoundError:
+        pass
+    print(req)
+PY
+)"
+  if [ -n "$missing" ]; then
+    echo "Installing into .venvs/min: ${missing//$'\n'/ }"
+    # shellcheck disable=SC2086 # one requirement per word
+    "$python" -m pip install --quiet $missing 2>&1 \
+      | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+  fi
+}

@@ -1,0 +1,403 @@
+"""A person sets the integration up in a real Home Assistant, in a real browser.
+
+Home Assistant 2025.4 runs as its own process (see server.py), Debian's Chromium
+is driven by Playwright, and the steps below run in order on one browser tab:
+log in, add the integration through its consent dialog, look at its device,
+turn sharing on in its options, watch a dashboard count events, download the
+export, and read the options in German. Screenshots land in
+tests/e2e/artifacts/ on every run (and in docs/ with scripts/e2e --update-docs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+from pathlib import Path
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.e2e.browser import (
+    DASHBOARD_HEIGHT,
+    DEVICE_PAGE_HEIGHT,
+    E2E_ENABLED,
+    VIEWPORT,
+    screenshot,
+)
+from tests.e2e.server import (
+    INTEGRATION,
+    PASSWORD,
+    USER_NAME,
+    USERNAME,
+    HomeAssistantServer,
+)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # a fast-suite lane without Playwright: conftest skips these
+    if E2E_ENABLED:
+        raise
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+EN = json.loads((INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8"))
+DE = json.loads((INTEGRATION / "translations" / "de.json").read_text(encoding="utf-8"))
+CONSENT = EN["config"]["step"]["user"]
+OPTIONS = EN["options"]["step"]["init"]
+OPTIONS_DE = DE["options"]["step"]["init"]
+
+DEVICE = "Printernizer Usage Statistics"
+SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
+WEEK = "sensor.printernizer_usage_statistics_{}_this_week"
+EXPORT_URL = "/api/printernizer_usage/export"
+DASHBOARD = "printernizer-usage"
+ENTITY_ROWS = "hui-sensor-entity-row, hui-simple-entity-row, hui-toggle-entity-row"
+SUBMISSION_STATUS = EN["entity"]["sensor"]["submission_status"]
+
+JOBS_COMPLETED = 3
+FILES_DOWNLOADED = 1
+# The example card from README.md (with a shorter name for the switch's row).
+README_CARD = {
+    "type": "entities",
+    "title": "3D printing this week",
+    "entities": [
+        {"entity": WEEK.format("jobs_completed"), "name": "Jobs completed"},
+        {"entity": WEEK.format("jobs_failed"), "name": "Jobs failed"},
+        {"entity": WEEK.format("files_downloaded"), "name": "Files downloaded"},
+        {"entity": WEEK.format("errors"), "name": "Errors"},
+        {
+            "entity": "sensor.printernizer_usage_statistics_jobs_completed",
+            "name": "Jobs completed (all time)",
+        },
+        {"entity": SWITCH, "name": "Share anonymous statistics"},
+    ],
+}
+# What its sensor rows must show after the events below.
+CARD_ROWS = [
+    ("Jobs completed", JOBS_COMPLETED),
+    ("Jobs failed", 0),
+    ("Files downloaded", FILES_DOWNLOADED),
+    ("Errors", 0),
+    ("Jobs completed (all time)", JOBS_COMPLETED),
+]
+
+
+def disclosure_lines(markdown: str) -> list[str]:
+    """Return each paragraph, heading and list item of the disclosure as shown."""
+    lines = (
+        line.strip().removeprefix("- ").replace("**", "")
+        for line in markdown.split("\n")
+    )
+    return [line.strip() for line in lines if line.strip()]
+
+
+def call_ws(page: Page, message: dict[str, Any]) -> Any:
+    """Send a websocket command on the frontend's own, logged-in connection."""
+    return page.evaluate(
+        "message => document.querySelector('home-assistant').hass.callWS(message)",
+        message,
+    )
+
+
+def wait_until(what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def expect_row(
+    page: Page, name: str, value: object, within: Locator | None = None
+) -> None:
+    """Expect the entity row named `name` (device page, a card) to show `value`."""
+    rows = (within or page).locator(ENTITY_ROWS)
+    row = rows.filter(has=page.get_by_text(name, exact=True))
+    # The value is a bare text node in the row's shadow root, which text
+    # selectors cannot single out; the accessibility tree reads it as shown.
+    expect(row).to_match_aria_snapshot(f"- text: {name} {value}")
+
+
+def device_page_screenshot(page: Page, name: str, *, docs: bool = False) -> None:
+    """Screenshot the whole device page, down to its Diagnostic card."""
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": DEVICE_PAGE_HEIGHT})
+    try:
+        expect(page.get_by_text("Diagnostic", exact=True)).to_be_in_viewport()
+        screenshot(page, name, docs=docs)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def flow_dialog(page: Page) -> Locator:
+    """Return the dialog that shows config and options flows."""
+    return page.locator("dialog-data-entry-flow")
+
+
+def open_integration_page(page: Page, devices_and_services: str) -> None:
+    """Click through Settings -> Devices & services to the integration's page."""
+    page.locator("ha-sidebar a[data-panel='config']").click()
+    page.get_by_role(
+        "menuitem", name=re.compile(f"^{re.escape(devices_and_services)}")
+    ).click()
+    page.wait_for_url("**/config/integrations/dashboard")
+    page.locator("ha-integration-card", has_text=DEVICE).click()
+    page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
+
+
+def test_log_in(page: Page, home_assistant: HomeAssistantServer) -> None:
+    page.goto(f"{home_assistant.url}/")
+    page.wait_for_url("**/auth/authorize?**")
+    page.get_by_role("textbox", name="Username").fill(USERNAME)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.wait_for_url(f"{home_assistant.url}/lovelace/**")
+    expect(page.locator("ha-sidebar")).to_contain_text(USER_NAME)
+    # "Keep me logged in" is ticked by default: the frontend keeps its tokens.
+    tokens = page.evaluate("() => JSON.parse(localStorage.getItem('hassTokens'))")
+    assert tokens["access_token"]
+
+
+def test_consent_dialog(page: Page) -> None:
+    page.locator("ha-sidebar a[data-panel='config']").click()
+    page.get_by_role("menuitem", name=re.compile("^Devices & services")).click()
+    page.wait_for_url("**/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_role("textbox", name="Search for a brand name").fill("Printernizer")
+    page.locator("dialog-add-integration").get_by_text(DEVICE, exact=True).click()
+
+    dialog = flow_dialog(page)
+    expect(dialog.get_by_text(CONSENT["title"], exact=True)).to_be_visible()
+    lines = disclosure_lines(CONSENT["description"])
+    assert "What is never collected" in lines
+    assert "File names, file paths or file content" in lines
+    for line in lines:  # the whole disclosure, not a summary of it
+        expect(dialog.get_by_text(line, exact=True).first).to_be_visible()
+    checkbox = dialog.get_by_role("checkbox", name=CONSENT["data"]["share_statistics"])
+    expect(checkbox).not_to_be_checked()  # sharing is off unless ticked
+    expect(
+        dialog.get_by_text(CONSENT["data_description"]["share_statistics"])
+    ).to_be_visible()
+    screenshot(page, "consent-dialog", docs=True)
+
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_text(f"Created configuration for {DEVICE}.")).to_be_visible()
+    dialog.get_by_role("button", name="Finish").click()
+    page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
+
+
+def test_device_page(page: Page) -> None:
+    page.get_by_role("link", name="1 service").first.click()
+    page.wait_for_url("**/config/devices/device/*")
+
+    expect(page.get_by_text(DEVICE, exact=True).first).to_be_visible()
+    names = [entity["name"] for entity in EN["entity"]["sensor"].values()]
+    names += [entity["name"] for entity in EN["entity"]["switch"].values()]
+    assert "Share anonymous statistics" in names
+    for name in names:
+        expect(page.get_by_text(name, exact=True)).to_be_visible()
+    expect_row(page, EN["entity"]["sensor"]["jobs_completed_week"]["name"], 0)
+    sharing = page.get_by_role("switch", name=re.compile("Share anonymous statistics"))
+    expect(sharing).not_to_be_checked()
+    expect_row(page, SUBMISSION_STATUS["name"], SUBMISSION_STATUS["state"]["disabled"])
+    device_page_screenshot(page, "device-page-new")
+
+
+def test_options_turn_sharing_on(
+    page: Page, home_assistant: HomeAssistantServer
+) -> None:
+    page.go_back()  # to the integration's page
+    page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
+    page.get_by_role("button", name="Configure").click()
+
+    dialog = flow_dialog(page)
+    expect(dialog.get_by_text(OPTIONS["title"], exact=True)).to_be_visible()
+    expect(dialog.get_by_text(OPTIONS["description"], exact=True)).to_be_visible()
+    endpoint = dialog.get_by_role("textbox", name=OPTIONS["data"]["endpoint"])
+    expect(endpoint).to_have_value("https://stats.printernizer.com")
+    checkbox = dialog.get_by_role("checkbox", name=OPTIONS["data"]["share_statistics"])
+    expect(checkbox).not_to_be_checked()  # what the consent dialog stored
+    checkbox.check()
+    expect(checkbox).to_be_checked()
+    screenshot(page, "options-dialog", docs=True)
+
+    dialog.get_by_role("button", name="Submit").click()
+    saved = dialog.get_by_text("Options successfully saved.")
+    expect(saved).to_be_visible()
+    dialog.get_by_role("button", name="Finish").click()
+    expect(saved).to_be_hidden()
+
+    wait_until("the switch to turn on", lambda: home_assistant.state(SWITCH) == "on")
+    page.get_by_role("link", name="1 service").first.click()
+    page.wait_for_url("**/config/devices/device/*")
+    sharing = page.get_by_role("switch", name=re.compile("Share anonymous statistics"))
+    expect(sharing).to_be_checked()
+    expect_row(page, SUBMISSION_STATUS["name"], SUBMISSION_STATUS["state"]["scheduled"])
+
+
+def test_dashboard_shows_new_counts(
+    page: Page, home_assistant: HomeAssistantServer
+) -> None:
+    for _ in range(JOBS_COMPLETED):
+        home_assistant.fire_event(
+            "printernizer_usage_event",
+            {
+                "event_type": "job_completed",
+                "metadata": {"printer_type": "prusa", "duration_minutes": 95},
+            },
+        )
+    for _ in range(FILES_DOWNLOADED):
+        home_assistant.fire_event(
+            "printernizer_usage_event", {"event_type": "file_downloaded"}
+        )
+    wait_until(
+        "the week sensors to count the events",
+        lambda: (
+            home_assistant.state(WEEK.format("jobs_completed")) == str(JOBS_COMPLETED)
+            and home_assistant.state(WEEK.format("files_downloaded"))
+            == str(FILES_DOWNLOADED)
+        ),
+    )
+
+    # A new dashboard (what Settings -> Dashboards -> Add dashboard creates),
+    # holding the README's example card.
+    call_ws(
+        page,
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "3D printing",
+            "icon": "mdi:printer-3d",
+            "show_in_sidebar": True,
+        },
+    )
+    view = {"title": "This week", "path": "week", "cards": [README_CARD]}
+    call_ws(
+        page,
+        {
+            "type": "lovelace/config/save",
+            "url_path": DASHBOARD,
+            "config": {"views": [view]},
+        },
+    )
+    page.locator(f"ha-sidebar a[data-panel='{DASHBOARD}']").click()
+    page.wait_for_url(f"**/{DASHBOARD}/week")
+
+    card = page.locator("hui-entities-card", has_text=README_CARD["title"])
+    expect(card).to_be_visible()
+    expect(card.locator("hui-warning")).to_have_count(0)  # every entity exists
+    expect(card.locator("hui-sensor-entity-row")).to_have_count(len(CARD_ROWS))
+    for name, value in CARD_ROWS:
+        expect_row(page, name, value, within=card)
+    expect(card.get_by_role("switch")).to_be_checked()
+    screenshot(page, "dashboard", docs=True, height=DASHBOARD_HEIGHT)
+
+
+def test_device_page_counts(page: Page) -> None:
+    open_integration_page(page, "Devices & services")
+    page.get_by_role("link", name="1 service").first.click()
+    page.wait_for_url("**/config/devices/device/*")
+
+    sensors = EN["entity"]["sensor"]
+    expect_row(page, sensors["jobs_completed_week"]["name"], JOBS_COMPLETED)
+    expect_row(page, sensors["files_downloaded_week"]["name"], FILES_DOWNLOADED)
+    expect_row(page, sensors["events_week"]["name"], JOBS_COMPLETED + FILES_DOWNLOADED)
+    expect_row(page, sensors["jobs_completed_total"]["name"], JOBS_COMPLETED)
+    sharing = page.get_by_role("switch", name=re.compile("Share anonymous statistics"))
+    expect(sharing).to_be_checked()
+    device_page_screenshot(page, "device-page", docs=True)
+
+
+def test_export_download(page: Page, home_assistant: HomeAssistantServer) -> None:
+    # What the frontend does for its own downloads: a signed path, then a link.
+    signed = call_ws(
+        page, {"type": "auth/sign_path", "path": EXPORT_URL, "expires": 60}
+    )
+    with page.expect_download() as download_info:
+        page.evaluate(
+            """url => {
+                const link = document.createElement("a");
+                link.href = url;
+                link.download = "";
+                document.body.append(link);
+                link.click();
+                link.remove();
+            }""",
+            signed["path"],
+        )
+    download = download_info.value
+    assert download.failure() is None
+    assert re.fullmatch(
+        r"printernizer_usage_export_\d{4}-\d{2}-\d{2}\.json",
+        download.suggested_filename,
+    )
+    raw = Path(download.path()).read_text(encoding="utf-8")
+    export = json.loads(raw)
+    assert export["share_statistics"] is True
+    assert export["counts"]["totals"]["job_completed"] == JOBS_COMPLETED
+    assert export["counts"]["totals"]["file_downloaded"] == FILES_DOWNLOADED
+    assert export["counts"]["week"]["events"]["job_completed"] == JOBS_COMPLETED
+    assert "1-3h" in raw  # 95 minutes, kept as a range only
+    assert "duration_minutes" not in raw
+
+    # Any client with an administrator's token, e.g. the browser's own.
+    token = page.evaluate(
+        "() => JSON.parse(localStorage.getItem('hassTokens')).access_token"
+    )
+    response = page.request.get(
+        f"{home_assistant.url}{EXPORT_URL}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.json()["counts"]["totals"] == export["counts"]["totals"]
+
+    # Without a token (or a signature) nothing is given out.
+    status, _, _ = home_assistant.request("GET", EXPORT_URL, token=None)
+    assert status == 401
+
+
+def test_german(page: Page) -> None:
+    page.locator("ha-sidebar").get_by_text(USER_NAME, exact=True).click()
+    page.wait_for_url("**/profile/general")
+    page.locator("ha-pick-language-row ha-language-picker").click()
+    page.get_by_role("option", name="Deutsch", exact=True).click()
+    settings = page.locator("ha-sidebar a[data-panel='config']")
+    expect(settings).to_contain_text("Einstellungen")
+    # Saved with the user, so it holds after a reload (and on other devices).
+    stored = call_ws(page, {"type": "frontend/get_user_data", "key": "language"})
+    assert stored["value"]["language"] == "de"
+    page.reload()
+    expect(settings).to_contain_text("Einstellungen")
+
+    open_integration_page(page, "Geräte & Dienste")
+    page.get_by_role("button", name="Konfigurieren").click()
+    dialog = flow_dialog(page)
+    expect(dialog.get_by_text(OPTIONS_DE["title"], exact=True)).to_be_visible()
+    assert OPTIONS_DE["title"] == "Printernizer-Nutzungsstatistik"
+    expect(dialog.get_by_text(OPTIONS_DE["description"], exact=True)).to_be_visible()
+    checkbox = dialog.get_by_role(
+        "checkbox", name=OPTIONS_DE["data"]["share_statistics"]
+    )
+    expect(checkbox).to_be_checked()  # sharing was turned on above
+    screenshot(page, "options-dialog-de")
+    dialog.get_by_role("button", name="Schließen", exact=True).click()
+    expect(checkbox).to_be_hidden()
+
+
+def test_no_errors_logged_for_the_integration(
+    home_assistant: HomeAssistantServer,
+) -> None:
+    errors = [
+        line
+        for line in home_assistant.log_lines()
+        if re.match(r"\S+ \S+ (ERROR|CRITICAL) ", line)
+        and "printernizer" in line.lower()
+    ]
+    assert not errors, "\n".join(errors)
