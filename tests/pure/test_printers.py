@@ -30,17 +30,6 @@ from custom_components.printernizer_usage.privacy import (
     sanitize_event,
 )
 
-
-@pytest.fixture(autouse=True)
-def time_zone() -> None:
-    """Replace the suite's autouse `hass` time zone fixture: these tests are pure."""
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Replace the suite's autouse fixture that needs `hass`."""
-
-
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 DOMAINS = sorted(KNOWN_INTEGRATIONS)
 PRINTER_TYPE = {

@@ -51,17 +51,6 @@ from custom_components.printernizer_usage.privacy import (
     to_slug,
 )
 
-
-@pytest.fixture(autouse=True)
-def time_zone() -> None:
-    """Replace the suite's autouse `hass` time zone fixture: these tests are pure."""
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Replace the suite's autouse fixture that needs `hass`."""
-
-
 BERLIN = ZoneInfo("Europe/Berlin")
 ZONES = [ZoneInfo("UTC"), BERLIN]
 INSTALLATION_ID = "6f1c2a9e-3b4d-4c5e-8f7a-9b0c1d2e3f40"

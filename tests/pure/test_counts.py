@@ -28,17 +28,6 @@ from custom_components.printernizer_usage.privacy import (
     sanitize_event,
 )
 
-
-@pytest.fixture(autouse=True)
-def time_zone() -> None:
-    """Replace the suite's autouse `hass` time zone fixture: these tests are pure."""
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Replace the suite's autouse fixture that needs `hass`."""
-
-
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 # A Wednesday; the Berlin week started Monday 2026-11-23 00:00 CET (22 23:00 UTC).

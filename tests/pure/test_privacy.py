@@ -45,17 +45,6 @@ from custom_components.printernizer_usage.privacy import (
     to_slug,
 )
 
-
-@pytest.fixture(autouse=True)
-def time_zone() -> None:
-    """Replace the suite's autouse `hass` time zone fixture: these tests are pure."""
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Replace the suite's autouse fixture that needs `hass`."""
-
-
 # The contract from DESIGN.md section 3, written out so a change to the module
 # cannot silently change what the tests expect.
 EVENT_TYPES = (

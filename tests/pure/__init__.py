@@ -1,0 +1,1 @@
+"""Tests of the pure modules (privacy, counts, payload, printers): no Home Assistant."""
