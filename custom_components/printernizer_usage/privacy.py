@@ -10,7 +10,7 @@ under an allowed key.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import math
 import re
@@ -237,6 +237,17 @@ def _auto_created(value: object) -> str | None:
     return "true" if value else "false"
 
 
+_STORED_LABEL_RULES: Final[dict[str, Callable[[str], bool]]] = {
+    LABEL_PRINTER_TYPE: PRINTER_TYPES.__contains__,
+    LABEL_DURATION: DURATION_BUCKETS.__contains__,
+    LABEL_FILE_SIZE: FILE_SIZE_BUCKETS.__contains__,
+    LABEL_ERROR_TYPE: lambda value: to_slug(value, ERROR_TYPE_MAX_LENGTH) == value,
+    LABEL_COMPONENT: lambda value: to_slug(value, COMPONENT_MAX_LENGTH) == value,
+    LABEL_FEATURE: FEATURES.__contains__,
+    LABEL_AUTO_CREATED: ("true", "false").__contains__,
+}
+
+
 def is_stored_label(name: str, value: object) -> bool:
     """Return whether a label read back from storage could have been stored by us.
 
@@ -247,22 +258,8 @@ def is_stored_label(name: str, value: object) -> bool:
         return False
     if value == OTHER_LABEL:
         return True
-    match name:
-        case "printer_type":
-            return value in PRINTER_TYPES
-        case "duration_bucket":
-            return value in DURATION_BUCKETS
-        case "file_size_bucket":
-            return value in FILE_SIZE_BUCKETS
-        case "error_type":
-            return to_slug(value, ERROR_TYPE_MAX_LENGTH) == value
-        case "component":
-            return to_slug(value, COMPONENT_MAX_LENGTH) == value
-        case "feature":
-            return value in FEATURES
-        case "is_auto_created":
-            return value in ("true", "false")
-    return False
+    rule = _STORED_LABEL_RULES.get(name)
+    return rule is not None and rule(value)
 
 
 # metadata key -> (stored label name, value rule). Order is the stored order.
