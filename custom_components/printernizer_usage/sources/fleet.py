@@ -45,8 +45,14 @@ def async_setup_fleet(hass: HomeAssistant, entry: PrinternizerUsageConfigEntry) 
             runtime.async_update_listeners()
 
     @callback
-    def _async_device_changed(_event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
-        _async_update()
+    def _async_device_changed(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        # HA registers every device at start-up; recount only for printer ones
+        # (and for removals, which no longer show what the device was).
+        device = registry.async_get(event.data["device_id"])
+        if device is None or any(
+            domain in PRINTER_TYPE_BY_DOMAIN for domain, _ in device.identifiers
+        ):
+            _async_update()
 
     _async_update()
     entry.async_on_unload(

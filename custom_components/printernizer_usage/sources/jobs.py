@@ -121,7 +121,15 @@ class PrinterWatcher:
     def _async_registry_updated(
         self, event: Event[er.EventEntityRegistryUpdatedData]
     ) -> None:
-        self._async_rescan(er.async_get(self.hass))
+        # HA registers every entity at start-up; rescan only for printer ones.
+        data = event.data
+        registry = er.async_get(self.hass)
+        entry = registry.async_get(data["entity_id"])
+        relevant = data["entity_id"] in self._watched or (
+            entry is not None and entry.platform in KNOWN_INTEGRATIONS
+        )
+        if relevant or data.get("old_entity_id") in self._watched:
+            self._async_rescan(registry)
 
     @callback
     def _async_state_changed(self, event: Event[EventStateChangedData]) -> None:
