@@ -6,10 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.printernizer_usage.const import DOMAIN
+from custom_components.printernizer_usage.runtime import consent_options
+from homeassistant.components.repairs import RepairsFlowManager, repairs_flow_manager
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult
+from homeassistant.setup import async_setup_component
 
 
 async def async_call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -33,3 +40,32 @@ async def async_advance(
     freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+async def async_setup_sharing_entry(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    **options: Any,
+) -> MockConfigEntry:
+    """Set up an entry with sharing on, weeks of stored history and `options`."""
+    hass_storage[DOMAIN] = stored_data
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer Usage Statistics",
+        options={**consent_options({}, share=True), **options},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def async_start_repair_flow(
+    hass: HomeAssistant, issue_id: str
+) -> tuple[RepairsFlowManager, FlowResult]:
+    """Open the fix flow of one of the integration's repair issues."""
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    return manager, await manager.async_init(DOMAIN, data={"issue_id": issue_id})

@@ -13,35 +13,19 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 import trustme
 
-from custom_components.printernizer_usage.const import CONF_ENDPOINT, DOMAIN
-from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_advance, async_call, async_export
+from .helpers import (
+    async_advance,
+    async_call,
+    async_export,
+    async_setup_sharing_entry,
+)
 from .statistics_server import FIFTY_MEGABYTES, StatisticsServer, run_statistics_server
 
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
-
-
-async def _setup(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
-    endpoint: str,
-) -> MockConfigEntry:
-    hass_storage[DOMAIN] = stored_data
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Printernizer Usage Statistics",
-        options={**consent_options({}, share=True), CONF_ENDPOINT: endpoint},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def _submission(hass: HomeAssistant) -> dict[str, Any]:
@@ -67,7 +51,9 @@ async def test_faults_keep_the_report_for_a_later_try(
     mode: str,
     outcome: str,
 ) -> None:
-    await _setup(hass, hass_storage, stored_data, statistics_server.url)
+    await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, endpoint=statistics_server.url
+    )
     statistics_server.mode = mode
 
     result = await async_call(hass, "submit_now")
@@ -107,7 +93,9 @@ async def test_huge_answer_is_not_read(
     stored_data: dict[str, Any],
     statistics_server: StatisticsServer,
 ) -> None:
-    await _setup(hass, hass_storage, stored_data, statistics_server.url)
+    await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, endpoint=statistics_server.url
+    )
     statistics_server.mode = "huge"
 
     assert (await async_call(hass, "submit_now"))["result"] == "sent"
@@ -126,7 +114,9 @@ async def test_garbage_body_with_200_counts_as_delivered(
     statistics_server: StatisticsServer,
 ) -> None:
     # The contract: only the status matters (the body is never read).
-    await _setup(hass, hass_storage, stored_data, statistics_server.url)
+    await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, endpoint=statistics_server.url
+    )
     statistics_server.mode = "garbage"
     assert (await async_call(hass, "submit_now"))["result"] == "sent"
     assert hass.states.get(STATUS).state == "ok"
@@ -143,7 +133,9 @@ async def test_certificate_for_another_host_is_refused(
     with run_statistics_server(
         certificate_authority, hostname="stats.example.org"
     ) as server:
-        await _setup(hass, hass_storage, stored_data, server.url)
+        await async_setup_sharing_entry(
+            hass, hass_storage, stored_data, endpoint=server.url
+        )
         result = await async_call(hass, "submit_now")
         assert result["result"] == "retrying: ClientConnectorCertificateError"
         assert server.submissions == []
@@ -158,7 +150,9 @@ async def test_429_storm_backs_off(
     freezer: FrozenDateTimeFactory,
     statistics_server: StatisticsServer,
 ) -> None:
-    await _setup(hass, hass_storage, stored_data, statistics_server.url)
+    await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, endpoint=statistics_server.url
+    )
     statistics_server.mode = "429"
     await async_call(hass, "submit_now")
     for _ in range(48):

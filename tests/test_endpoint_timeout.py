@@ -9,14 +9,11 @@ from typing import Any
 
 from aiohttp import ClientTimeout
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer_usage import submitter
-from custom_components.printernizer_usage.const import CONF_ENDPOINT, DOMAIN
-from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_call, async_export
+from .helpers import async_call, async_export, async_setup_sharing_entry
 from .statistics_server import StatisticsServer
 
 
@@ -36,16 +33,9 @@ async def test_slow_server_times_out_and_keeps_the_report(
 ) -> None:
     # One second instead of thirty; the server answers after five.
     monkeypatch.setattr(submitter, "REQUEST_TIMEOUT", ClientTimeout(total=1))
-    hass_storage[DOMAIN] = stored_data
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        options={
-            **consent_options({}, share=True),
-            CONF_ENDPOINT: statistics_server.url,
-        },
+    await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, endpoint=statistics_server.url
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     statistics_server.mode = "slow"
 
     assert await async_call(hass, "submit_now") == {"result": "retrying: timeout"}

@@ -34,16 +34,19 @@ from custom_components.printernizer_usage.submitter import (
     backoff,
     retry_after,
 )
-from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
-from .helpers import async_advance, async_call, async_export
+from .helpers import (
+    async_advance,
+    async_call,
+    async_export,
+    async_start_repair_flow,
+)
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
@@ -272,10 +275,7 @@ async def test_refused_api_key_stops_until_fixed(
     assert err.value.translation_key == "api_key_refused"
 
     # The repair flow takes a new key; sending resumes with the same report.
-    assert await async_setup_component(hass, "repairs", {})
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_INVALID_API_KEY})
+    manager, result = await async_start_repair_flow(hass, ISSUE_INVALID_API_KEY)
     assert result["type"] is FlowResultType.FORM
     result = await manager.async_configure(result["flow_id"], {CONF_API_KEY: "k-2"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -502,10 +502,7 @@ async def test_outdated_consent_pauses_and_asks_again(
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
     assert err.value.translation_key == "consent_needed"
 
-    assert await async_setup_component(hass, "repairs", {})
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_CONSENT_NEEDED})
+    manager, result = await async_start_repair_flow(hass, ISSUE_CONSENT_NEEDED)
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["agree", "decline"]
     result = await manager.async_configure(result["flow_id"], {"next_step_id": "agree"})
@@ -530,10 +527,7 @@ async def test_declining_new_consent_turns_sharing_off(
         options={CONF_SHARE_STATISTICS: True, CONF_CONSENT_VERSION: 0},
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    assert await async_setup_component(hass, "repairs", {})
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(DOMAIN, data={"issue_id": ISSUE_CONSENT_NEEDED})
+    manager, result = await async_start_repair_flow(hass, ISSUE_CONSENT_NEEDED)
     result = await manager.async_configure(
         result["flow_id"], {"next_step_id": "decline"}
     )

@@ -9,20 +9,14 @@ import uuid
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-)
 
 from custom_components.printernizer_usage.const import (
-    CONF_API_KEY,
-    CONF_ENDPOINT,
     DOMAIN,
 )
-from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_advance
+from .helpers import async_advance, async_setup_sharing_entry
 from .statistics_server import StatisticsServer
 
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
@@ -37,19 +31,13 @@ async def test_report_and_deletion_over_tls(
     statistics_server: StatisticsServer,
 ) -> None:
     hass.config.country = "DE"
-    hass_storage[DOMAIN] = stored_data
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Printernizer Usage Statistics",
-        options={
-            **consent_options({}, share=True),
-            CONF_ENDPOINT: statistics_server.url,
-            CONF_API_KEY: "test-key",
-        },
+    await async_setup_sharing_entry(
+        hass,
+        hass_storage,
+        stored_data,
+        endpoint=statistics_server.url,
+        api_key="test-key",
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
     result = await hass.services.async_call(
         DOMAIN, "submit_now", blocking=True, return_response=True
