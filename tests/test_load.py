@@ -17,7 +17,7 @@ from custom_components.printernizer_usage.const import EVENT_USAGE
 from custom_components.printernizer_usage.counts import LABEL_VALUES_PER_DAY
 from homeassistant.core import HomeAssistant
 
-CHUNK = 500  # events between two yields to the loop, as a busy caller would
+CHUNK = 200  # events between two yields to the loop, as a busy caller would
 
 
 @pytest.fixture(autouse=True)
