@@ -75,6 +75,17 @@ def stored_counts(
         hass_storage[DOMAIN] = stored_data
 
 
+async def _setup_agreed_to_version_0(
+    hass: HomeAssistant, entry: MockConfigEntry, *, share: bool
+) -> None:
+    """Set up an entry whose person answered an older consent dialog."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={CONF_SHARE_STATISTICS: share, CONF_CONSENT_VERSION: 0}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+
 async def _preview(hass: HomeAssistant) -> dict[str, Any]:
     return await async_call(hass, "preview")
 
@@ -481,12 +492,7 @@ async def test_outdated_consent_pauses_and_asks_again(
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SHARE_STATISTICS: True, CONF_CONSENT_VERSION: 0},
-    )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _setup_agreed_to_version_0(hass, mock_config_entry, share=True)
     await hass.async_block_till_done()
     aioclient_mock.post(SUBMIT_URL, status=200)
 
@@ -521,12 +527,7 @@ async def test_declining_new_consent_turns_sharing_off(
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SHARE_STATISTICS: True, CONF_CONSENT_VERSION: 0},
-    )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _setup_agreed_to_version_0(hass, mock_config_entry, share=True)
     manager, result = await async_start_repair_flow(hass, ISSUE_CONSENT_NEEDED)
     result = await manager.async_configure(
         result["flow_id"], {"next_step_id": "decline"}
@@ -545,12 +546,7 @@ async def test_people_who_never_opted_in_are_never_asked(
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SHARE_STATISTICS: False, CONF_CONSENT_VERSION: 0},
-    )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _setup_agreed_to_version_0(hass, mock_config_entry, share=False)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
     assert hass.states.get(STATUS).state == "disabled"
 
