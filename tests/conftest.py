@@ -18,8 +18,10 @@ import trustme
 # `custom_components` package first on sys.path, and this import makes ours the
 # one HA's loader finds.
 import custom_components.printernizer_usage  # noqa: F401
+from custom_components.printernizer_usage.consent import consent_options
 from custom_components.printernizer_usage.const import DOMAIN
-from custom_components.printernizer_usage.runtime import consent_options
+from homeassistant.auth.const import GROUP_ID_USER
+from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
 
 from .statistics_server import StatisticsServer, run_statistics_server, trust
@@ -75,9 +77,27 @@ async def init_integration(
     return mock_config_entry
 
 
+# The random id of an installation that agreed to share on AGREED_ON.
+AGREED_ID = "4f0e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
+AGREED_ON = "2026-11-01"
+
+
+def agreed_installation() -> dict[str, Any]:
+    """Return the stored identity of an installation sharing since AGREED_ON."""
+    return {
+        "installation_id": AGREED_ID,
+        "consent_start": AGREED_ON,
+        "submitted_ids": [],
+    }
+
+
 @pytest.fixture
-def stored_data() -> dict[str, Any]:
-    """Return a minimal valid storage payload (version 1)."""
+def stored_data(share_statistics: bool) -> dict[str, Any]:
+    """Return a minimal valid storage payload (version 1).
+
+    With sharing on, the installation agreed on the day counting started, so
+    a report is due at once.
+    """
     return {
         "version": 1,
         "minor_version": 1,
@@ -103,9 +123,22 @@ def stored_data() -> dict[str, Any]:
                 },
                 "features": {"library": True},
             },
-            "installation": {"installation_id": None, "submitted_ids": []},
+            "installation": agreed_installation()
+            if share_statistics
+            else {"installation_id": None, "submitted_ids": []},
         },
     }
+
+
+@pytest.fixture
+async def hass_household_user(hass: HomeAssistant, hass_owner_user: User) -> User:
+    """Return a user who may control entities but is not an administrator.
+
+    The owner exists first: the first user HA creates becomes its owner.
+    """
+    return await hass.auth.async_create_user(
+        "Household member", group_ids=[GROUP_ID_USER]
+    )
 
 
 @pytest.fixture

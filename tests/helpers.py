@@ -11,12 +11,15 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.printernizer_usage.consent import consent_options
 from custom_components.printernizer_usage.const import DOMAIN
-from custom_components.printernizer_usage.runtime import consent_options
 from homeassistant.components.repairs import RepairsFlowManager, repairs_flow_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
+
+from .conftest import agreed_installation
 
 
 async def async_call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -26,6 +29,24 @@ async def async_call(hass: HomeAssistant, service: str, **data: Any) -> dict[str
     )
     assert response is not None
     return response
+
+
+async def async_submit_now(hass: HomeAssistant) -> str:
+    """Send now; return "sent" or "nothing_to_send", or why not as "<why>: <status>".
+
+    Every other outcome must be a translated error of this integration.
+    """
+    try:
+        response = await async_call(hass, "submit_now")
+    except HomeAssistantError as err:
+        error = err
+    else:
+        return str(response["result"])
+    assert error.translation_domain == DOMAIN
+    assert error.translation_key is not None
+    why = error.translation_key.removeprefix("submit_")
+    status = (error.translation_placeholders or {}).get("status")
+    return f"{why}: {status}" if status else why
 
 
 async def async_export(hass: HomeAssistant) -> dict[str, Any]:
@@ -39,7 +60,8 @@ async def async_advance(
     """Move the clock on, fire what is due, and wait for it to finish."""
     freezer.tick(delta)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    # Requests run as background tasks of the entry.
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def async_setup_sharing_entry(
@@ -49,6 +71,7 @@ async def async_setup_sharing_entry(
     **options: Any,
 ) -> MockConfigEntry:
     """Set up an entry with sharing on, weeks of stored history and `options`."""
+    stored_data["data"]["installation"] = agreed_installation()
     hass_storage[DOMAIN] = stored_data
     entry = MockConfigEntry(
         domain=DOMAIN,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
 
 from custom_components.printernizer_usage.const import (
     CONF_API_KEY,
@@ -65,8 +68,11 @@ async def test_single_instance(
 
 
 async def test_options_flow_changes_consent_endpoint_and_key(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
+    aioclient_mock.get("https://stats.example.org/v1/stats/summary", status=200)
     assert hass.states.get(SWITCH).state == "off"
 
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
@@ -91,6 +97,9 @@ async def test_options_flow_changes_consent_endpoint_and_key(
         CONF_API_KEY: "secret-key",
     }
     assert hass.states.get(SWITCH).state == "on"
+    # The new key was tried against the new service before it was saved.
+    assert aioclient_mock.call_count == 1
+    assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "secret-key"
 
 
 @pytest.mark.parametrize(
@@ -123,4 +132,4 @@ async def test_options_flow_refuses_non_https_endpoints(
         {CONF_SHARE_STATISTICS: False, CONF_ENDPOINT: "https://stats.printernizer.com"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options[CONF_API_KEY] == ""
+    assert CONF_API_KEY not in init_integration.options

@@ -12,6 +12,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.printernizer_usage.const import EVENT_USAGE
 from homeassistant.core import HomeAssistant
 
+from .helpers import async_export
+
 
 @pytest.mark.parametrize("share_statistics", [True])
 async def test_diagnostics(
@@ -24,7 +26,7 @@ async def test_diagnostics(
         {"event_type": "error_occurred", "metadata": {"error_type": "TimeoutError"}},
     )
     await hass.async_block_till_done()
-    installation_id = init_integration.runtime_data.installation.installation_id
+    installation_id = (await async_export(hass))["installation"]["installation_id"]
     assert installation_id is not None
 
     diagnostics = await get_diagnostics_for_config_entry(
@@ -39,7 +41,9 @@ async def test_diagnostics(
     data = diagnostics["data"]
     assert data["installation"] == {
         "installation_id": "**REDACTED**",
+        "consent_start": "2026-11-25",
         "submitted_ids": "**REDACTED**",
+        "sent": "**REDACTED**",
     }
     assert data["counts"]["days"]["2026-11-25"] == {
         "events": {"error_occurred": 1},

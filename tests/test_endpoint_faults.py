@@ -19,9 +19,9 @@ from homeassistant.core import HomeAssistant
 
 from .helpers import (
     async_advance,
-    async_call,
     async_export,
     async_setup_sharing_entry,
+    async_submit_now,
 )
 from .statistics_server import FIFTY_MEGABYTES, StatisticsServer, run_statistics_server
 
@@ -56,11 +56,11 @@ async def test_faults_keep_the_report_for_a_later_try(
     )
     statistics_server.mode = mode
 
-    result = await async_call(hass, "submit_now")
+    result = await async_submit_now(hass)
 
-    assert result["result"] in (outcome, "sent")
+    assert result in (outcome, "sent")
     submission = await _submission(hass)
-    if result["result"] == "sent":
+    if result == "sent":
         # A reset after the status line arrived is still a delivered report.
         assert mode == "reset"
         assert submission["last_period_end"] == "2026-11-25"
@@ -69,7 +69,7 @@ async def test_faults_keep_the_report_for_a_later_try(
     assert submission["outbox"]["start"] == "2026-11-01"
     assert submission["last_period_end"] is None
     # At most one request an hour, whatever is asked.
-    assert (await async_call(hass, "submit_now"))["result"] == "rate_limited"
+    assert await async_submit_now(hass) == "rate_limited"
     assert len(statistics_server.submissions) == 1
 
     statistics_server.mode = "ok"
@@ -98,7 +98,7 @@ async def test_huge_answer_is_not_read(
     )
     statistics_server.mode = "huge"
 
-    assert (await async_call(hass, "submit_now"))["result"] == "sent"
+    assert await async_submit_now(hass) == "sent"
     await hass.async_block_till_done()
 
     # The client hung up long before 50 MB; only the status was used.
@@ -118,7 +118,7 @@ async def test_garbage_body_with_200_counts_as_delivered(
         hass, hass_storage, stored_data, endpoint=statistics_server.url
     )
     statistics_server.mode = "garbage"
-    assert (await async_call(hass, "submit_now"))["result"] == "sent"
+    assert await async_submit_now(hass) == "sent"
     assert hass.states.get(STATUS).state == "ok"
 
 
@@ -136,8 +136,8 @@ async def test_certificate_for_another_host_is_refused(
         await async_setup_sharing_entry(
             hass, hass_storage, stored_data, endpoint=server.url
         )
-        result = await async_call(hass, "submit_now")
-        assert result["result"] == "retrying: ClientConnectorCertificateError"
+        result = await async_submit_now(hass)
+        assert result == "retrying: ClientConnectorCertificateError"
         assert server.submissions == []
         assert (await _submission(hass))["outbox"]["attempts"] == 1
 
@@ -154,7 +154,7 @@ async def test_429_storm_backs_off(
         hass, hass_storage, stored_data, endpoint=statistics_server.url
     )
     statistics_server.mode = "429"
-    await async_call(hass, "submit_now")
+    await async_submit_now(hass)
     for _ in range(48):
         await async_advance(hass, freezer, timedelta(hours=1))
 

@@ -10,10 +10,14 @@ from typing import Any
 from aiohttp import ClientTimeout
 import pytest
 
-from custom_components.printernizer_usage import submitter
+from custom_components.printernizer_usage import uploader
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_call, async_export, async_setup_sharing_entry
+from .helpers import (
+    async_export,
+    async_setup_sharing_entry,
+    async_submit_now,
+)
 from .statistics_server import StatisticsServer
 
 
@@ -32,16 +36,16 @@ async def test_slow_server_times_out_and_keeps_the_report(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # One second instead of thirty; the server answers after five.
-    monkeypatch.setattr(submitter, "REQUEST_TIMEOUT", ClientTimeout(total=1))
+    monkeypatch.setattr(uploader, "REQUEST_TIMEOUT", ClientTimeout(total=1))
     await async_setup_sharing_entry(
         hass, hass_storage, stored_data, endpoint=statistics_server.url
     )
     statistics_server.mode = "slow"
 
-    assert await async_call(hass, "submit_now") == {"result": "retrying: timeout"}
+    assert await async_submit_now(hass) == "retrying: timeout"
 
     submission = (await async_export(hass))["submission"]
     assert submission["outbox"]["attempts"] == 1
     assert submission["last_period_end"] is None
     assert len(statistics_server.submissions) == 1
-    assert (await async_call(hass, "submit_now"))["result"] == "rate_limited"
+    assert await async_submit_now(hass) == "rate_limited"

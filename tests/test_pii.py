@@ -35,7 +35,7 @@ from custom_components.printernizer_usage.privacy import METADATA_RULES
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_advance, async_call, async_export
+from .helpers import async_advance, async_call, async_export, async_submit_now
 
 _WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -154,7 +154,7 @@ async def test_generated_pii_never_stored_or_shown(
     await async_advance(hass, freezer, timedelta(seconds=SAVE_DELAY + 1))
     preview = await async_call(hass, "preview")
     aioclient_mock.post(f"{DEFAULT_ENDPOINT}/submit", status=200)
-    assert await async_call(hass, "submit_now") == {"result": "sent"}
+    assert await async_submit_now(hass) == "sent"
     sent = aioclient_mock.mock_calls[0][2].decode()
 
     export = await async_export(hass)

@@ -163,7 +163,11 @@ async def test_export_contains_everything(
 
     assert export["share_statistics"] is False
     assert export["exported_at"] == "2026-11-25T10:00:00+00:00"
-    assert export["installation"] == stored_data["data"]["installation"]
+    assert export["installation"] == {
+        **stored_data["data"]["installation"],
+        "consent_start": None,
+        "sent": [],
+    }
     assert export["counts"] == stored_data["data"]["counts"]
 
 

@@ -12,6 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -26,18 +27,15 @@ from custom_components.printernizer_usage.const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
     ISSUE_CONSENT_NEEDED,
-    ISSUE_INVALID_API_KEY,
 )
+from custom_components.printernizer_usage.deletions import MAX_DELETION_ATTEMPTS
 from custom_components.printernizer_usage.payload import serialize, validate_payload
-from custom_components.printernizer_usage.submitter import (
-    MAX_DELETION_ATTEMPTS,
-    backoff,
-    retry_after,
-)
+from custom_components.printernizer_usage.schedule import backoff, retry_after
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
@@ -46,9 +44,11 @@ from .helpers import (
     async_call,
     async_export,
     async_start_repair_flow,
+    async_submit_now,
 )
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
+SUMMARY_URL = f"{DEFAULT_ENDPOINT}/stats/summary"
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
 LAST = "sensor.printernizer_usage_statistics_last_submission"
 NEXT = "sensor.printernizer_usage_statistics_next_submission"
@@ -91,7 +91,7 @@ async def _preview(hass: HomeAssistant) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_first_report_after_opt_in(
+async def test_first_report_waits_after_a_start(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
@@ -99,7 +99,7 @@ async def test_first_report_after_opt_in(
     aioclient_mock.post(SUBMIT_URL, status=201)
     assert hass.states.get(STATUS).state == "scheduled"
     assert hass.states.get(LAST).state == "unknown"
-    # The first report waits 5 to 60 minutes after opting in.
+    # Nothing goes out in the first 5 to 60 minutes after a start.
     await async_advance(hass, freezer, timedelta(minutes=4))
     assert aioclient_mock.call_count == 0
     await async_advance(hass, freezer, timedelta(minutes=57))
@@ -276,23 +276,35 @@ async def test_refused_api_key_stops_until_fixed(
     body = aioclient_mock.mock_calls[0][2]
 
     assert hass.states.get(STATUS).state == "failed"
-    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY)
-    assert issue is not None
-    assert issue.is_fixable
+    # HA's own reauthentication asks for a new key.
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert flow["step_id"] == "reauth_confirm"
     await async_advance(hass, freezer, timedelta(days=3))
     assert aioclient_mock.call_count == 1
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
     assert err.value.translation_key == "api_key_refused"
 
-    # The repair flow takes a new key; sending resumes with the same report.
-    manager, result = await async_start_repair_flow(hass, ISSUE_INVALID_API_KEY)
+    # A key the service refuses is not saved; one it accepts is, and sending
+    # resumes with the same report.
+    aioclient_mock.get(SUMMARY_URL, status=401)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "k-wrong"}
+    )
     assert result["type"] is FlowResultType.FORM
-    result = await manager.async_configure(result["flow_id"], {CONF_API_KEY: "k-2"})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert CONF_API_KEY not in init_integration.options
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(SUMMARY_URL, status=200)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: " k-2 "}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "k-2"
     await hass.async_block_till_done()
     assert init_integration.options[CONF_API_KEY] == "k-2"
-    assert issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY) is None
 
     aioclient_mock.clear_requests()
     aioclient_mock.post(SUBMIT_URL, status=200)
@@ -337,11 +349,7 @@ async def test_clock_moving_backwards_causes_no_burst(
     freezer.move_to("2026-11-24 08:00:00+00:00")
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    result = await hass.services.async_call(
-        DOMAIN, "submit_now", blocking=True, return_response=True
-    )
-    assert result is not None
-    assert result["result"] == "rate_limited"
+    assert await async_submit_now(hass) == "rate_limited"
     await async_advance(hass, freezer, timedelta(minutes=59))
     assert aioclient_mock.call_count == 1
     await async_advance(hass, freezer, timedelta(hours=2))
@@ -355,6 +363,7 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     init_integration: MockConfigEntry,
+    hass_admin_user: MockUser,
 ) -> None:
     aioclient_mock.post(SUBMIT_URL, status=503)
     await async_advance(hass, freezer, timedelta(minutes=61))
@@ -399,9 +408,13 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     await async_advance(hass, freezer, timedelta(days=10))
     assert aioclient_mock.call_count == 1
 
-    # Opting in again creates a new id.
+    # Opting in again (an administrator's act) creates a new id.
     await hass.services.async_call(
-        "switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        "switch",
+        "turn_on",
+        {ATTR_ENTITY_ID: SWITCH},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
     )
     await hass.async_block_till_done()
     new_id = (await async_export(hass))["installation"]["installation_id"]
@@ -471,7 +484,7 @@ async def test_report_that_fails_validation_is_not_sent(
     aioclient_mock.post(SUBMIT_URL, status=200)
     odd_type = "Home Assistant <b>john@example.com</b>"
     with patch(
-        "custom_components.printernizer_usage.submitter.async_get_system_info",
+        "custom_components.printernizer_usage.runtime.async_get_system_info",
         return_value={"installation_type": odd_type},
     ):
         await async_advance(hass, freezer, timedelta(minutes=61))
@@ -564,14 +577,14 @@ async def test_submit_now(
     assert aioclient_mock.call_count == 1
 
     # The period now starts today: nothing left to send, and anyway within the hour.
-    result = await hass.services.async_call(
-        DOMAIN, "submit_now", blocking=True, return_response=True
-    )
-    assert result == {
-        "result": "rate_limited",
-        "next_request_allowed": "2026-11-25T11:00:00+00:00",
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
+    assert err.value.translation_key == "submit_rate_limited"
+    assert err.value.translation_placeholders == {
+        "status": "",
+        "next_try": "2026-11-25T11:00:00+00:00",
     }
-    assert await hass.services.async_call(DOMAIN, "submit_now", blocking=True) is None
+    assert aioclient_mock.call_count == 1
 
 
 async def test_delete_all_asks_deletion_of_every_id(
@@ -709,4 +722,5 @@ async def test_refused_key_stays_refused_after_a_restart(
 
     assert aioclient_mock.call_count == 1
     assert hass.states.get(STATUS).state == "failed"
-    assert issue_registry.async_get_issue(DOMAIN, ISSUE_INVALID_API_KEY) is not None
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

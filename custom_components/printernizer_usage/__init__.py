@@ -15,23 +15,19 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_API_KEY,
-    CONF_ENDPOINT,
-    DEFAULT_ENDPOINT,
-    DOMAIN,
-    ISSUE_CONSENT_NEEDED,
-    ISSUE_INVALID_API_KEY,
-    LOGGER,
-)
+from .consent import endpoint_of
+from .const import CONF_API_KEY, DOMAIN, ISSUE_CONSENT_NEEDED, LOGGER
 from .counts import UsageCounts, utc_day
+from .deletions import deletion_url
 from .http import UsageExportView
+from .installation import Destination, Installation
 from .printers import JobTracker
-from .runtime import Installation, PrinternizerUsageConfigEntry, UsageRuntime
+from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
+from .schedule import SubmissionState
 from .services import async_setup_services
 from .sources import async_setup_sources
 from .store import NewerStorageVersionError, UsageStore
-from .submitter import SubmissionState, async_request, deletion_url
+from .uploader import async_request
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
 
@@ -39,6 +35,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 ISSUE_NEWER_STORAGE = "newer_storage_version"
 ISSUE_UNREADABLE_STORAGE = "unreadable_storage"
+# Raised by releases before 0.3.0; a refused key now starts reauthentication.
+ISSUE_INVALID_API_KEY = "invalid_api_key"
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -52,8 +50,11 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> bool:
     """Load the stored counts and start counting."""
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_INVALID_API_KEY)
     store = UsageStore(hass)
-    counts, installation, submission, job_trackers = await _async_load(hass, store)
+    counts, installation, submission, job_trackers = await _async_load(
+        hass, store, _configured_destination(entry)
+    )
     integration = await async_get_integration(hass, DOMAIN)
     runtime = UsageRuntime(
         hass,
@@ -102,24 +103,29 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> None:
-    """Delete the stored file, and ask the server to delete what it got.
+    """Delete the stored file, and ask each service to delete what it got.
 
     Nothing is left to retry later, so the deletion requests go out at once,
-    in the background and best effort.
+    in the background and best effort, each to the service its id went to.
     """
     store = UsageStore(hass)
+    legacy = _configured_destination(entry)
     try:
         data = await store.async_load() or {}
-    except NewerStorageVersionError:
-        data = {}
-    ids = set(data.get("installation", {}).get("submitted_ids", []))
-    ids.update(
-        item["installation_id"]
-        for item in data.get("submission", {}).get("deletions", [])
-    )
-    if ids:
+        installation = Installation.from_dict(
+            data.get("installation", {}), legacy=legacy
+        )
+        pending = SubmissionState.from_dict(
+            data.get("submission", {}), legacy=legacy
+        ).deletions.items
+    except (NewerStorageVersionError, AttributeError, KeyError, TypeError, ValueError):
+        installation, pending = Installation(), []
+    requests = {
+        (item.installation_id, item.destination) for item in installation.sent
+    } | {(item.installation_id, item.destination) for item in pending}
+    if requests:
         hass.async_create_background_task(
-            _async_request_deletions(hass, entry, sorted(ids)),
+            _async_request_deletions(hass, sorted(requests, key=str)),
             f"{DOMAIN} deletion requests",
         )
     await store.async_remove()
@@ -127,31 +133,34 @@ async def async_remove_entry(
         ISSUE_NEWER_STORAGE,
         ISSUE_UNREADABLE_STORAGE,
         ISSUE_CONSENT_NEEDED,
-        ISSUE_INVALID_API_KEY,
     ):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def _async_request_deletions(
-    hass: HomeAssistant, entry: PrinternizerUsageConfigEntry, ids: list[str]
+    hass: HomeAssistant, requests: list[tuple[str, Destination]]
 ) -> None:
-    endpoint = str(entry.options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)).rstrip("/")
     integration = await async_get_integration(hass, DOMAIN)
-    for installation_id in ids:
+    for installation_id, destination in requests:
         response = await async_request(
             hass,
             "DELETE",
-            deletion_url(endpoint, installation_id),
-            api_key=entry.options.get(CONF_API_KEY),
+            deletion_url(destination.endpoint, installation_id),
+            api_key=destination.api_key,
             version=str(integration.version),
         )
-        LOGGER.info(
-            "Deletion request on removal: %s", response.status or response.error
-        )
+        LOGGER.info("Deletion request on removal: %s", response.describe())
+
+
+def _configured_destination(entry: PrinternizerUsageConfigEntry) -> Destination:
+    """Return the service in the options: where older releases sent every id."""
+    return Destination(
+        endpoint_of(entry.options), entry.options.get(CONF_API_KEY) or None
+    )
 
 
 async def _async_load(
-    hass: HomeAssistant, store: UsageStore
+    hass: HomeAssistant, store: UsageStore, legacy: Destination
 ) -> tuple[UsageCounts, Installation, SubmissionState, dict[str, JobTracker]]:
     """Read the file; never let a bad file stop the integration or be overwritten."""
     tz = dt_util.get_default_time_zone()
@@ -186,15 +195,17 @@ async def _async_load(
     if data is None:
         return empty
     try:
-        return (
-            UsageCounts.from_dict(data["counts"], tz=tz),
-            Installation.from_dict(data.get("installation", {})),
-            SubmissionState.from_dict(data.get("submission", {})),
-            {
-                printer: JobTracker.from_dict(tracker)
-                for printer, tracker in data.get("jobs_in_progress", {}).items()
-            },
+        counts = UsageCounts.from_dict(data["counts"], tz=tz)
+        installation = Installation.from_dict(
+            data.get("installation", {}), legacy=legacy
         )
+        submission = SubmissionState.from_dict(
+            data.get("submission", {}), legacy=legacy
+        )
+        job_trackers = {
+            printer: JobTracker.from_dict(tracker)
+            for printer, tracker in data.get("jobs_in_progress", {}).items()
+        }
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         backup = await store.async_set_aside()
         LOGGER.error(
@@ -213,3 +224,10 @@ async def _async_load(
             translation_placeholders={"backup_path": backup},
         )
         return empty
+    if installation.installation_id and installation.consent_start is None:
+        # Agreed under a release that did not record the day: nothing before
+        # what was already sent, or before today, is ever sent.
+        installation.consent_start = submission.last_period_end or utc_day(
+            dt_util.utcnow()
+        )
+    return counts, installation, submission, job_trackers

@@ -1,7 +1,8 @@
-"""Consent dialog (config flow) and the options to change that choice later."""
+"""Consent dialog (config flow), reauthentication, and the options to change them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -12,13 +13,15 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.loader import async_get_integration
 
+from .consent import consent_options, endpoint_of
 from .const import (
     CONF_API_KEY,
     CONF_ENDPOINT,
@@ -27,9 +30,27 @@ from .const import (
     DOMAIN,
 )
 from .payload import PayloadRejectedError, validate_endpoint
-from .runtime import consent_options
+from .uploader import async_check_api_key
 
 TITLE = "Printernizer Usage Statistics"
+CONF_CLEAR_API_KEY = "clear_api_key"
+
+API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+async def _async_key_error(
+    hass: HomeAssistant, endpoint: str, api_key: str, *, try_it: bool = True
+) -> str | None:
+    """Return why `api_key` cannot be used with `endpoint`, or None.
+
+    A key that could not even be sent in a header is refused at once.
+    """
+    if not api_key.isascii() or not api_key.isprintable():
+        return "invalid_api_key"
+    if not try_it:
+        return None
+    integration = await async_get_integration(hass, DOMAIN)
+    return await async_check_api_key(hass, endpoint, api_key, str(integration.version))
 
 
 class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -54,6 +75,37 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
         )
 
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start asking for a new key: the statistics service refused the old one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key; it is tried against the service before it is saved."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            error = await _async_key_error(
+                self.hass, endpoint_of(entry.options), api_key
+            )
+            if error is None:
+                # The update listener resumes sending; no reload needed.
+                self.hass.config_entries.async_update_entry(
+                    entry, options={**entry.options, CONF_API_KEY: api_key}
+                )
+                return self.async_abort(reason="reauth_successful")
+            errors[CONF_API_KEY] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR}),
+            description_placeholders={"endpoint": endpoint_of(entry.options)},
+            errors=errors,
+        )
+
     @staticmethod
     @callback
     def async_get_options_flow(
@@ -69,21 +121,42 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the current settings; only https endpoints are accepted."""
+        """Show the current settings; the stored key never leaves the server.
+
+        An empty key field keeps the stored key; clearing it is its own box.
+        A new key is tried against the service first when sharing is on.
+        """
         errors: dict[str, str] = {}
+        options = self.config_entry.options
         if user_input is not None:
+            share = user_input[CONF_SHARE_STATISTICS]
+            new_key = user_input.get(CONF_API_KEY, "").strip()
             try:
                 endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
             except PayloadRejectedError:
                 errors[CONF_ENDPOINT] = "invalid_endpoint"
             else:
-                options = consent_options(
-                    self.config_entry.options,
-                    share=user_input[CONF_SHARE_STATISTICS],
-                )
-                options[CONF_ENDPOINT] = endpoint
-                options[CONF_API_KEY] = user_input.get(CONF_API_KEY, "")
-                return self.async_create_entry(data=options)
+                if new_key and (
+                    error := await _async_key_error(
+                        self.hass, endpoint, new_key, try_it=share
+                    )
+                ):
+                    errors[CONF_API_KEY] = error
+            if not errors:
+                new_options = consent_options(options, share=share)
+                new_options[CONF_ENDPOINT] = endpoint
+                if user_input.get(CONF_CLEAR_API_KEY):
+                    new_options[CONF_API_KEY] = ""
+                elif new_key:
+                    new_options[CONF_API_KEY] = new_key
+                return self.async_create_entry(data=new_options)
+        suggested = {
+            CONF_SHARE_STATISTICS: options.get(CONF_SHARE_STATISTICS, False),
+            CONF_ENDPOINT: options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT),
+        }
+        if user_input is not None:
+            suggested[CONF_SHARE_STATISTICS] = user_input[CONF_SHARE_STATISTICS]
+            suggested[CONF_ENDPOINT] = user_input[CONF_ENDPOINT]
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -93,16 +166,11 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                         vol.Required(CONF_ENDPOINT): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.URL)
                         ),
-                        vol.Optional(CONF_API_KEY): TextSelector(
-                            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                        ),
+                        vol.Optional(CONF_API_KEY): API_KEY_SELECTOR,
+                        vol.Optional(CONF_CLEAR_API_KEY, default=False): bool,
                     }
                 ),
-                {
-                    CONF_ENDPOINT: DEFAULT_ENDPOINT,
-                    **self.config_entry.options,
-                    **(user_input or {}),
-                },
+                suggested,
             ),
             errors=errors,
         )

@@ -10,8 +10,18 @@ from homeassistant.core import HomeAssistant
 from .runtime import PrinternizerUsageConfigEntry
 
 # The id, anything derived from it (the idempotency key, the report body that
-# carries it), the API key and the endpoint (it may name a host of theirs).
-TO_REDACT = {"installation_id", "submitted_ids", "key", "body", "api_key", "endpoint"}
+# carries it), the API key and the endpoint (it may name a host of theirs),
+# and the audit log, whose payloads carry the id.
+TO_REDACT = {
+    "installation_id",
+    "submitted_ids",
+    "sent",
+    "key",
+    "body",
+    "api_key",
+    "endpoint",
+    "payload",
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -28,8 +38,8 @@ async def async_get_config_entry_diagnostics(
         },
         "printer_types": runtime.printer_types,
         "submission": {
-            "status": runtime.submitter.status,
-            "next_wakeup": runtime.submitter.next_wakeup,
-            "consent_current": runtime.consent_current,
+            "status": runtime.uploader.status,
+            "next_wakeup": runtime.uploader.next_wakeup,
+            "consent_current": runtime.consent.current,
         },
     }

@@ -52,6 +52,8 @@ class InstallationFacts:
     """What the report says about this installation (nothing that identifies it)."""
 
     installation_id: str
+    # The consent-start day: ids of one home must not be linkable through it.
+    first_seen: date
     app_version: str
     python_version: str
     platform: str
@@ -134,7 +136,7 @@ def build_payload(
         "submission_timestamp": midnight_utc(period.end),
         "installation": {
             "installation_id": facts.installation_id,
-            "first_seen": midnight_utc(counts.first_seen),
+            "first_seen": midnight_utc(facts.first_seen),
             "app_version": facts.app_version,
             "python_version": facts.python_version,
             "platform": facts.platform,

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+import sys
+import threading
 from typing import Any, Final
-import uuid
 
+from homeassistant import const as ha_const
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.system_info import async_get_system_info
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_API_KEY,
-    CONF_CONSENT_VERSION,
-    CONF_ENDPOINT,
-    CONF_SHARE_STATISTICS,
-    CONSENT_FIELDS,
-    CONSENT_VERSION,
-    DEFAULT_ENDPOINT,
-    DOMAIN,
-    ISSUE_CONSENT_NEEDED,
-    ISSUE_INVALID_API_KEY,
-    LOGGER,
-)
-from .counts import UsageCounts
+from .consent import Consent, ConsentChange
+from .const import CONSENT_FIELDS, DOMAIN, ISSUE_CONSENT_NEEDED, LOGGER
+from .counts import UsageCounts, utc_day
+from .installation import Installation
+from .payload import InstallationFacts, Period, build_payload
 from .printers import JobTracker
 from .privacy import (
     InvalidMetadataError,
@@ -35,8 +28,9 @@ from .privacy import (
     UnknownEventTypeError,
     sanitize_event,
 )
+from .schedule import SubmissionState
 from .store import StoredData, UsageStore
-from .submitter import SubmissionState, Submitter
+from .uploader import Uploader
 
 # Entities are refreshed at most this often, whatever the event rate.
 ENTITY_UPDATE_COOLDOWN: Final = 1.0
@@ -44,36 +38,17 @@ ENTITY_UPDATE_COOLDOWN: Final = 1.0
 type PrinternizerUsageConfigEntry = ConfigEntry[UsageRuntime]
 
 
-@dataclass
-class Installation:
-    """The random identity used only while sharing is on."""
-
-    installation_id: str | None = None
-    # Every id that may have reached the server, so deletion can be asked for each.
-    submitted_ids: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form."""
+def _without_api_keys(data: Any) -> Any:
+    """Return `data` without any `api_key` value (the export is a file to keep)."""
+    if isinstance(data, dict):
         return {
-            "installation_id": self.installation_id,
-            "submitted_ids": self.submitted_ids,
+            key: _without_api_keys(value)
+            for key, value in data.items()
+            if key != "api_key"
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Installation:
-        """Build from the JSON form."""
-        return cls(
-            installation_id=data.get("installation_id"),
-            submitted_ids=list(data.get("submitted_ids", [])),
-        )
-
-
-def consent_options(options: Mapping[str, Any], *, share: bool) -> dict[str, Any]:
-    """Return the options with the share choice; ticking it agrees to this version."""
-    new_options = {**options, CONF_SHARE_STATISTICS: share}
-    if share and not options.get(CONF_SHARE_STATISTICS):
-        new_options[CONF_CONSENT_VERSION] = CONSENT_VERSION
-    return new_options
+    if isinstance(data, list):
+        return [_without_api_keys(item) for item in data]
+    return data
 
 
 class UsageRuntime:
@@ -95,14 +70,21 @@ class UsageRuntime:
         self.hass = hass
         self.entry = entry
         self.counts = counts
-        self.installation = installation
         self.store = store
         self.version = version
         self.printer_types: dict[str, int] = {}
         # Per printer (device id): the job in progress, kept across restarts.
         self.job_trackers = job_trackers
-        self.submitter = Submitter(
-            hass, self, submission, self._async_submission_changed
+        self.consent = Consent(hass, entry, installation)
+        self.uploader = Uploader(
+            hass,
+            entry,
+            self.consent,
+            submission,
+            build=self.async_build_report,
+            version=version,
+            on_change=self._async_submission_changed,
+            on_key_refused=self._async_key_refused,
         )
         self._uptime_mark = dt_util.utcnow()
         self._listeners: list[CALLBACK_TYPE] = []
@@ -114,36 +96,6 @@ class UsageRuntime:
             function=self._async_call_listeners,
         )
 
-    # --- options
-
-    @property
-    def share_statistics(self) -> bool:
-        """Return whether the person agreed to send the weekly report."""
-        return bool(self.entry.options.get(CONF_SHARE_STATISTICS, False))
-
-    @property
-    def consent_version(self) -> int:
-        """Return the report version the person agreed to.
-
-        Entries from before versioned consent agreed to the first version.
-        """
-        return int(self.entry.options.get(CONF_CONSENT_VERSION, 1))
-
-    @property
-    def consent_current(self) -> bool:
-        """Return whether that agreement covers everything the report contains."""
-        return self.consent_version >= CONSENT_VERSION
-
-    @property
-    def endpoint(self) -> str:
-        """Return the statistics service's base URL."""
-        return str(self.entry.options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)).rstrip("/")
-
-    @property
-    def api_key(self) -> str | None:
-        """Return the optional API key."""
-        return self.entry.options.get(CONF_API_KEY) or None
-
     # --- recording
 
     def record_event(
@@ -151,18 +103,27 @@ class UsageRuntime:
     ) -> bool:
         """Count an event for other integrations' code; never raises.
 
-        Returns True when the event was counted. Statistics must never break
-        the caller, so every failure is logged at debug level and swallowed.
+        Returns True when the event passed the allowlist. Safe from any thread:
+        the allowlist runs in the caller's thread, the count on the event loop.
+        Statistics must never break the caller, so every failure is logged at
+        debug level and swallowed.
         """
         try:
-            self.async_record(event_type, metadata)
+            event = sanitize_event(event_type, metadata)
         except (UnknownEventTypeError, InvalidMetadataError):
-            self.async_record_rejected()
+            self._run_on_loop(self.async_record_rejected)
             return False
         except Exception:  # noqa: BLE001 - statistics must never break the caller
             LOGGER.debug("Could not record a usage event", exc_info=True)
             return False
+        self._run_on_loop(self.async_count, event)
         return True
+
+    def _run_on_loop(self, func: Callable[..., Any], *args: Any) -> None:
+        if threading.get_ident() == self.hass.loop_thread_id:
+            func(*args)
+        else:
+            self.hass.loop.call_soon_threadsafe(func, *args)
 
     @callback
     def async_record(
@@ -173,9 +134,14 @@ class UsageRuntime:
         Returns what was counted.
         """
         event = sanitize_event(event_type, metadata)
+        self.async_count(event)
+        return event
+
+    @callback
+    def async_count(self, event: SanitizedEvent) -> None:
+        """Count an event that passed the allowlist."""
         self.counts.record(event, dt_util.utcnow())
         self._async_changed()
-        return event
 
     @callback
     def async_record_rejected(self) -> None:
@@ -200,8 +166,8 @@ class UsageRuntime:
         """Build the storage file content from the live model."""
         return {
             "counts": self.counts.as_dict(),
-            "installation": self.installation.as_dict(),
-            "submission": self.submitter.state.as_dict(),
+            "installation": self.consent.installation.as_dict(),
+            "submission": self.uploader.state.as_dict(),
             "jobs_in_progress": {
                 printer: tracker.as_dict()
                 for printer, tracker in self.job_trackers.items()
@@ -224,6 +190,37 @@ class UsageRuntime:
     def async_hourly(self, _now: datetime | None = None) -> None:
         """Keep the uptime current in storage even when no events arrive."""
         self.store.async_schedule_save(self._data_to_save)
+
+    # --- the report
+
+    async def async_facts(
+        self, installation_id: str, first_seen: date
+    ) -> InstallationFacts:
+        """Collect what the report says about this installation."""
+        system_info = await async_get_system_info(self.hass)
+        return InstallationFacts(
+            installation_id=installation_id,
+            first_seen=first_seen,
+            app_version=self.version,
+            python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
+            platform=sys.platform,
+            ha_version=ha_const.__version__,
+            installation_type=str(system_info.get("installation_type", "Unknown")),
+            country_code=self.hass.config.country,
+        )
+
+    async def async_build_report(
+        self, period: Period, installation_id: str, first_seen: date
+    ) -> dict[str, Any]:
+        """Build the report for a period from the counts kept locally."""
+        self.async_account_uptime()
+        return build_payload(
+            self.counts,
+            await self.async_facts(installation_id, first_seen),
+            period,
+            self.printer_types,
+            self.consent.version,
+        )
 
     # --- entity updates
 
@@ -252,34 +249,45 @@ class UsageRuntime:
         A change of the options (not a restart) also lifts a stop caused by a
         refused API key: the next request tells whether the new settings work.
         """
-        if changed and self.submitter.state.auth_failed:
-            self.async_clear_issue_api_key()
-        installation = self.installation
-        old_id = installation.installation_id
-        if self.share_statistics and old_id is None:
-            installation.installation_id = str(uuid.uuid4())
-            self.submitter.async_opted_in(dt_util.utcnow())
-        elif not self.share_statistics and old_id is not None:
-            installation.installation_id = None
-            self.submitter.async_opted_out(old_id)
-        if installation.installation_id != old_id:
-            self.store.async_schedule_save(self._data_to_save)
+        now = dt_util.utcnow()
+        if changed:
+            destination = self.consent.destination
+            self.consent.async_replace_key(destination)
+            self.uploader.async_destination_changed(destination)
+        self._async_follow(self.consent.async_follow_options(utc_day(now)))
         self._async_update_consent_issue()
-        self.submitter.async_schedule()
+        if self.uploader.state.auth_failed and not changed:
+            self._async_key_refused()
+        self.uploader.async_schedule()
         self.async_update_listeners()
+
+    @callback
+    def _async_follow(self, change: ConsentChange, *, wipe: bool = False) -> None:
+        if change.ended or wipe:
+            self.uploader.async_ended(change.ended, wipe=wipe)
+        if change.started:
+            self.uploader.async_started()
+        if change.started or change.ended or wipe:
+            self.store.async_schedule_save(self._data_to_save)
+
+    @callback
+    def _async_key_refused(self) -> None:
+        """Ask the person for a new key, the HA way."""
+        self.entry.async_start_reauth(self.hass)
 
     @callback
     def _async_update_consent_issue(self) -> None:
         """Ask again only people who agreed to an older report; never others."""
-        if not self.share_statistics or self.consent_current:
+        consent = self.consent
+        if not consent.share or consent.current:
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONSENT_NEEDED)
             return
-        new_fields = [
+        new_fields = ", ".join(
             name
             for version, names in sorted(CONSENT_FIELDS.items())
-            if version > self.consent_version
+            if version > consent.version
             for name in names
-        ]
+        )
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -288,27 +296,9 @@ class UsageRuntime:
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_CONSENT_NEEDED,
-            translation_placeholders={"new_fields": ", ".join(new_fields)},
-            data={"new_fields": ", ".join(new_fields)},
+            translation_placeholders={"new_fields": new_fields},
+            data={"new_fields": new_fields},
         )
-
-    @callback
-    def async_raise_issue_api_key(self) -> None:
-        """Tell the person the server refused the API key."""
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            ISSUE_INVALID_API_KEY,
-            is_fixable=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_INVALID_API_KEY,
-        )
-
-    @callback
-    def async_clear_issue_api_key(self) -> None:
-        """Resume sending after the API key changed."""
-        self.submitter.state.auth_failed = False
-        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_INVALID_API_KEY)
 
     # --- day changes, export, delete, shutdown
 
@@ -320,35 +310,36 @@ class UsageRuntime:
         self.async_update_listeners()
 
     def export(self) -> dict[str, Any]:
-        """Return every piece of local data, for the person it belongs to."""
+        """Return every piece of local data, for the administrator it belongs to."""
+        data: dict[str, Any] = _without_api_keys(self.stored_data())
         return {
             "exported_at": dt_util.utcnow().isoformat(),
-            "share_statistics": self.share_statistics,
-            "endpoint": self.endpoint,
-            **self.stored_data(),
+            "share_statistics": self.consent.share,
+            "endpoint": self.consent.destination.endpoint,
+            **data,
         }
 
     async def async_delete_all(self) -> dict[str, Any]:
         """Wipe counts, totals, the audit log and the id; return what was removed.
 
-        Every id that ever reached the server gets a deletion request.
+        Every id that may have reached a service gets a deletion request
+        there; a send in flight is dropped. With sharing on, sharing goes on
+        under a new, unlinkable id from today.
         """
-        removed: dict[str, Any] = self.counts.clear(dt_util.utcnow())
-        removed["installation_id"] = self.installation.installation_id is not None
-        removed["deletion_requests"] = len(self.installation.submitted_ids)
-        self.submitter.async_delete_all()
-        self.installation.installation_id = None
-        if self.share_statistics:
-            # Sharing stays on, so it continues under a new, unlinkable id.
-            self.installation.installation_id = str(uuid.uuid4())
-            self.submitter.async_opted_in(dt_util.utcnow())
+        now = dt_util.utcnow()
+        removed: dict[str, Any] = self.counts.clear(now)
+        removed["installation_id"] = self.consent.installation_id is not None
+        removed["deletion_requests"] = len(self.consent.installation.sent)
+        self._async_follow(self.consent.async_wipe(utc_day(now)), wipe=True)
         await self.store.async_save_now(self._data_to_save)
-        self.submitter.async_schedule()
+        self.uploader.async_schedule()
         self.async_update_listeners()
         return removed
 
     async def async_shutdown(self) -> None:
-        """Stop sending and entity updates and write what is pending."""
-        self.submitter.async_cancel()
+        """Stop sending and entity updates, write what is pending, then nothing more."""
+        self.uploader.async_close()
         self._debouncer.async_shutdown()
-        await self.store.async_save_now(self._data_to_save)
+        # Its fix flow needs a loaded entry.
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONSENT_NEEDED)
+        await self.store.async_close(self._data_to_save)

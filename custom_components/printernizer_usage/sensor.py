@@ -22,7 +22,7 @@ from homeassistant.util import dt as dt_util
 from .counts import local_week_start
 from .entity import PrinternizerUsageEntity
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
-from .submitter import SUBMISSION_STATES
+from .uploader import SUBMISSION_STATES
 
 PARALLEL_UPDATES = 0
 
@@ -99,21 +99,21 @@ SENSORS: tuple[UsageSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=SUBMISSION_STATES,
-        value_fn=lambda runtime: runtime.submitter.status,
+        value_fn=lambda runtime: runtime.uploader.status,
     ),
     UsageSensorEntityDescription(
         key="last_submission",
         translation_key="last_submission",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda runtime: runtime.submitter.state.last_submission,
+        value_fn=lambda runtime: runtime.uploader.state.last_submission,
     ),
     UsageSensorEntityDescription(
         key="next_submission",
         translation_key="next_submission",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda runtime: runtime.submitter.next_submission,
+        value_fn=lambda runtime: runtime.uploader.next_submission,
     ),
 )
 

@@ -1,4 +1,9 @@
-"""Services: record an event, export everything, delete everything."""
+"""Services: record an event, export, preview, send now, delete everything.
+
+Everything but `record_event` shows or changes the administrator's data (the
+installation id, the audit log, the endpoint) or causes network traffic, so
+only administrators, automations and scripts may call it.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,18 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv
 
 from .const import ATTR_EVENT_TYPE, ATTR_METADATA, DOMAIN
 from .privacy import EVENT_TYPES, InvalidMetadataError, UnknownEventTypeError
 from .runtime import UsageRuntime
+from .uploader import Attempt, Outcome
 
 SERVICE_RECORD_EVENT: Final = "record_event"
 SERVICE_EXPORT: Final = "export"
@@ -84,30 +95,48 @@ async def _async_record_event(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_export(call: ServiceCall) -> ServiceResponse:
+    await _async_require_admin(call.hass, call)
     return _loaded_runtime(call.hass).export()
 
 
 async def _async_preview(call: ServiceCall) -> ServiceResponse:
-    return await _loaded_runtime(call.hass).submitter.async_preview()
+    await _async_require_admin(call.hass, call)
+    return await _loaded_runtime(call.hass).uploader.async_preview()
 
 
 async def _async_submit_now(call: ServiceCall) -> ServiceResponse:
     await _async_require_admin(call.hass, call)
     runtime = _loaded_runtime(call.hass)
-    if not runtime.share_statistics:
+    consent = runtime.consent
+    if not consent.share:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="sharing_off"
         )
-    if not runtime.consent_current:
+    if not consent.current:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="consent_needed"
         )
-    if runtime.submitter.state.auth_failed:
+    if runtime.uploader.state.auth_failed:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="api_key_refused"
         )
-    result = await runtime.submitter.async_submit_now()
-    return result if call.return_response else None
+    attempt = await runtime.uploader.async_submit_now()
+    if attempt.outcome not in (Outcome.SENT, Outcome.NOTHING_TO_SEND):
+        raise _submit_error(attempt)
+    return {"result": attempt.outcome.value} if call.return_response else None
+
+
+def _submit_error(attempt: Attempt) -> HomeAssistantError:
+    """Explain, translated, why "send now" did not send."""
+    placeholders = {
+        "status": attempt.detail,
+        "next_try": attempt.next_try.isoformat() if attempt.next_try else "",
+    }
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=f"submit_{attempt.outcome.value}",
+        translation_placeholders=placeholders,
+    )
 
 
 async def _async_delete_all(call: ServiceCall) -> ServiceResponse:
@@ -126,18 +155,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=RECORD_EVENT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_EXPORT, _async_export, supports_response=SupportsResponse.ONLY
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_PREVIEW, _async_preview, supports_response=SupportsResponse.ONLY
-    )
     # Admin only: registered directly because HA 2025.4's admin helper cannot
     # return a response; the handlers check the caller themselves.
-    for service, handler in (
-        (SERVICE_DELETE_ALL, _async_delete_all),
-        (SERVICE_SUBMIT_NOW, _async_submit_now),
+    for service, handler, response in (
+        (SERVICE_EXPORT, _async_export, SupportsResponse.ONLY),
+        (SERVICE_PREVIEW, _async_preview, SupportsResponse.ONLY),
+        (SERVICE_DELETE_ALL, _async_delete_all, SupportsResponse.OPTIONAL),
+        (SERVICE_SUBMIT_NOW, _async_submit_now, SupportsResponse.OPTIONAL),
     ):
         hass.services.async_register(
-            DOMAIN, service, handler, supports_response=SupportsResponse.OPTIONAL
+            DOMAIN, service, handler, supports_response=response
         )

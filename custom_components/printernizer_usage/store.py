@@ -51,6 +51,7 @@ class UsageStore(Store[StoredData]):
         )
         self._data_func: Callable[[], StoredData] = dict
         self._save_pending = False
+        self._closed = False
         self.writes = 0
         # Set when the file on disk must not be overwritten (a newer release wrote it).
         self.read_only = False
@@ -64,7 +65,7 @@ class UsageStore(Store[StoredData]):
     def async_schedule_save(self, data_func: Callable[[], StoredData]) -> None:
         """Save what `data_func` builds within SAVE_DELAY seconds."""
         self._data_func = data_func
-        if self._save_pending or self.read_only:
+        if self._save_pending or self.read_only or self._closed:
             return
         self._save_pending = True
         self.async_delay_save(self._build_data, SAVE_DELAY)
@@ -72,8 +73,16 @@ class UsageStore(Store[StoredData]):
     async def async_save_now(self, data_func: Callable[[], StoredData]) -> None:
         """Write what `data_func` builds at once (unload, delete)."""
         self._data_func = data_func
-        if not self.read_only:
+        if not self.read_only and not self._closed:
             await self.async_save(self._build_data())
+
+    async def async_close(self, data_func: Callable[[], StoredData]) -> None:
+        """Write what `data_func` builds, then never write again (unload).
+
+        A removal deletes the file after this; nothing may bring it back.
+        """
+        await self.async_save_now(data_func)
+        self._closed = True
 
     async def async_set_aside(self) -> str:
         """Rename an unusable file so it is kept for the person, not overwritten.

@@ -6,12 +6,12 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .const import CONF_SHARE_STATISTICS
 from .entity import PrinternizerUsageEntity
-from .runtime import PrinternizerUsageConfigEntry, consent_options
+from .runtime import PrinternizerUsageConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -32,23 +32,21 @@ async def async_setup_entry(
 
 
 class ShareStatisticsSwitch(PrinternizerUsageEntity, SwitchEntity):
-    """Mirrors the `share_statistics` option; the options flow edits the same value."""
+    """Mirrors the `share_statistics` option; the options flow edits the same value.
+
+    Turning it on is consent, which only an administrator may give in person;
+    turning it off is allowed to anyone who may control the entity.
+    """
 
     @property
     def is_on(self) -> bool:
         """Return whether sharing is on."""
-        return self.runtime.share_statistics
+        return self.runtime.consent.share
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Agree to share the weekly report."""
-        self._set_option(True)
+        """Agree to share the weekly report, if an administrator asks."""
+        await self.runtime.consent.async_turn_on(self._context or Context())
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop sharing."""
-        self._set_option(False)
-
-    def _set_option(self, share: bool) -> None:
-        entry = self.runtime.entry
-        self.hass.config_entries.async_update_entry(
-            entry, options=consent_options(entry.options, share=share)
-        )
+        self.runtime.consent.async_turn_off()

@@ -59,6 +59,7 @@ FIRST_SEEN = date(2026, 11, 1)
 PERIOD = Period(start=date(2026, 11, 16), end=date(2026, 11, 23))
 FACTS = InstallationFacts(
     installation_id=INSTALLATION_ID,
+    first_seen=FIRST_SEEN,
     app_version="0.1.0",
     python_version="3.13",
     platform="linux",
@@ -364,6 +365,7 @@ def test_country_code(code: str | None, expected: str) -> None:
 def test_installation_facts_pass_through() -> None:
     facts = InstallationFacts(
         installation_id=str(uuid.uuid4()),
+        first_seen=FIRST_SEEN,
         app_version="1.2.3b0",
         python_version="3.14",
         platform="darwin",
@@ -385,9 +387,12 @@ def test_installation_facts_pass_through() -> None:
     }
 
 
-def test_first_seen_and_timestamps_are_midnight_utc() -> None:
-    counts = UsageCounts(tz=BERLIN, first_seen=date(2025, 3, 30))
-    payload = build(counts, period=Period(date(2026, 3, 23), date(2026, 3, 30)))
+def test_first_seen_is_the_consent_start_not_the_first_counting_day() -> None:
+    counts = UsageCounts(tz=BERLIN, first_seen=date(2024, 1, 1))
+    facts = dataclasses.replace(FACTS, first_seen=date(2025, 3, 30))
+    payload = build(
+        counts, facts=facts, period=Period(date(2026, 3, 23), date(2026, 3, 30))
+    )
     assert payload["installation"]["first_seen"] == "2025-03-30T00:00:00+00:00"
     assert payload["submission_timestamp"] == "2026-03-30T00:00:00+00:00"
     assert payload["period"] == {
@@ -915,6 +920,7 @@ def test_largest_valid_report_fits_in_10_kb() -> None:
     """Every field at its longest still fits: the cap is a backstop, not a limit."""
     facts = InstallationFacts(
         installation_id=INSTALLATION_ID,
+        first_seen=FIRST_SEEN,
         app_version="9" * 32,
         python_version="3.99",
         platform="p" * 32,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
+from homeassistant.helpers.start import async_at_started
 
 from ..runtime import PrinternizerUsageConfigEntry
 
@@ -16,7 +17,7 @@ def async_setup_lifecycle(
     runtime = entry.runtime_data
 
     @callback
-    def _async_started(_event: Event) -> None:
+    def _async_started(_hass: HomeAssistant) -> None:
         runtime.async_record("app_start")
 
     @callback
@@ -24,9 +25,9 @@ def async_setup_lifecycle(
         runtime.async_record("app_shutdown")
 
     if hass.state is not CoreState.running:
-        entry.async_on_unload(
-            hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, _async_started)
-        )
+        entry.async_on_unload(async_at_started(hass, _async_started))
+    # A plain listener: HA stops once, and unsubscribing a fired one-shot
+    # listener on a later unload would log an error.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stopping)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stopping)
     )

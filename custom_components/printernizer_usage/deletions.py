@@ -1,0 +1,117 @@
+"""Deletion requests: ask each service to forget each id it may hold.
+
+Pure Python, no Home Assistant imports. A request remembers the service (and
+key) its id was sent to, survives restarts, and is retried until the service
+confirms (2xx, or 404: it holds nothing) or MAX_DELETION_ATTEMPTS is reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any, Final
+
+from .installation import Destination
+from .outbox import Response, Verdict
+
+MAX_DELETION_ATTEMPTS: Final = 12
+
+
+def deletion_url(endpoint: str, installation_id: str) -> str:
+    """Return the URL that deletes everything a service holds for an id."""
+    return f"{endpoint}/installation/{installation_id}"
+
+
+@dataclass
+class Deletion:
+    """A request to delete everything one service holds for one old id."""
+
+    installation_id: str
+    destination: Destination
+    attempts: int = 0
+    next_attempt: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        """Return where the request goes."""
+        return deletion_url(self.destination.endpoint, self.installation_id)
+
+    def verdict(self, response: Response) -> Verdict:
+        """Return what `response` means; call after counting the attempt."""
+        if response.ok or response.status == HTTPStatus.NOT_FOUND:
+            return Verdict.DONE
+        if response.key_refused:
+            return Verdict.KEY_REFUSED
+        if self.attempts >= MAX_DELETION_ATTEMPTS:
+            return Verdict.DROP
+        return Verdict.RETRY
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "installation_id": self.installation_id,
+            "endpoint": self.destination.endpoint,
+            "api_key": self.destination.api_key,
+            "attempts": self.attempts,
+            "next_attempt": self.next_attempt.isoformat()
+            if self.next_attempt
+            else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, legacy: Destination) -> Deletion:
+        """Build from the JSON form; older releases did not store the service."""
+        next_attempt = data.get("next_attempt")
+        return cls(
+            installation_id=data["installation_id"],
+            destination=Destination(data["endpoint"], data.get("api_key"))
+            if "endpoint" in data
+            else legacy,
+            attempts=int(data["attempts"]),
+            next_attempt=datetime.fromisoformat(next_attempt) if next_attempt else None,
+        )
+
+
+class DeletionQueue:
+    """The pending deletion requests, oldest first, one per (id, service)."""
+
+    def __init__(self, items: Iterable[Deletion] = ()) -> None:
+        """Start from stored requests."""
+        self.items = list(items)
+
+    def __len__(self) -> int:
+        """Return how many requests are pending."""
+        return len(self.items)
+
+    def queue(self, installation_id: str, destination: Destination) -> None:
+        """Ask `destination` to delete `installation_id` (once)."""
+        for item in self.items:
+            if (
+                item.installation_id == installation_id
+                and item.destination.endpoint == destination.endpoint
+            ):
+                return
+        self.items.append(Deletion(installation_id, destination))
+
+    def due(self, now: datetime) -> Deletion | None:
+        """Return the oldest request whose time has come."""
+        for item in self.items:
+            if (item.next_attempt or now) <= now:
+                return item
+        return None
+
+    def remove(self, deletion: Deletion) -> None:
+        """Forget a request (confirmed or given up)."""
+        self.items.remove(deletion)
+
+    def replace_key(self, endpoint: str, api_key: str | None) -> None:
+        """Use a new key for every request to `endpoint`."""
+        for item in self.items:
+            if item.destination.endpoint == endpoint:
+                item.destination = Destination(endpoint, api_key)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        """Return the JSON form."""
+        return [item.as_dict() for item in self.items]

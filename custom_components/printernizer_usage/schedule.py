@@ -1,0 +1,192 @@
+"""When to send: rate limit, backoff, Retry-After, send offsets and clock jumps.
+
+Pure Python, no Home Assistant imports; every function takes "now". The
+state here is everything about sending that must survive a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+import random
+from typing import Any, Final
+
+from .audit import AuditLog
+from .counts import utc_day
+from .deletions import Deletion, DeletionQueue
+from .installation import Destination
+from .outbox import Outbox
+from .payload import MIN_PERIOD_DAYS, Period, day_start, next_period
+
+MIN_REQUEST_INTERVAL: Final = timedelta(hours=1)
+FIRST_BACKOFF: Final = timedelta(hours=1)
+MAX_BACKOFF: Final = timedelta(hours=24)
+# A server asking for more than this is ignored beyond it.
+MAX_RETRY_AFTER: Final = timedelta(days=7)
+MAX_SEND_OFFSET: Final = 24 * 60 * 60  # seconds, per installation
+# Nothing goes out in the first minutes after a start, a reload or an opt-in
+# (seconds, drawn at random): a busy start stays quiet, and restarts of many
+# installations at once do not reach the service at once.
+START_DELAY: Final = (5 * 60, 60 * 60)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait after `attempts` failed tries: 1 h doubling up to 24 h."""
+    wait: timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(wait, MAX_BACKOFF)
+
+
+def retry_after(header: str | None, now: datetime) -> timedelta:
+    """Return the wait a Retry-After header asks for (seconds or an HTTP date)."""
+    if not header:
+        return timedelta(0)
+    wait: timedelta | None = None
+    if header.strip().isdigit():
+        wait = timedelta(seconds=int(header.strip()))
+    else:
+        try:
+            wait = parsedate_to_datetime(header) - now
+        except (TypeError, ValueError):
+            return timedelta(0)
+    return min(max(wait, timedelta(0)), MAX_RETRY_AFTER)
+
+
+def retry_at(attempts: int, header: str | None, now: datetime) -> datetime:
+    """Return when to try again: the backoff, or longer if the server asks."""
+    return now + max(backoff(attempts), retry_after(header, now))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
+
+
+@dataclass
+class SubmissionState:
+    """Everything about sending that must survive a restart."""
+
+    last_period_end: date | None = None
+    last_submission: datetime | None = None
+    last_request: datetime | None = None
+    outbox: Outbox | None = None
+    deletions: DeletionQueue = field(default_factory=DeletionQueue)
+    audit: AuditLog = field(default_factory=AuditLog)
+    send_offset: int = 0
+    result: str | None = None
+    auth_failed: bool = False
+
+    # --- the rate limit and the clock
+
+    def request_allowed_at(self, now: datetime) -> datetime:
+        """Return when the next request may go out (at most one an hour)."""
+        if (last := self.last_request) is None:
+            return now
+        return min(last, now) + MIN_REQUEST_INTERVAL
+
+    def follow_clock(self, now: datetime) -> None:
+        """Handle a clock that went backwards since the last request.
+
+        The last request counts as made now, so the next one still waits a
+        full hour, and every planned retry moves back by the same amount, so
+        none waits for the old clock.
+        """
+        last = self.last_request
+        if last is None or last <= now:
+            return
+        jump = last - now
+        planned: list[Outbox | Deletion | None] = [self.outbox, *self.deletions.items]
+        for item in planned:
+            if item is not None and item.next_attempt is not None:
+                item.next_attempt -= jump
+        self.last_request = now
+
+    # --- the report
+
+    def period(self, consent_start: date, today: date) -> Period:
+        """Return the next period to report: never a day before consent."""
+        start = max(self.last_period_end or consent_start, consent_start)
+        return next_period(None, start, today)
+
+    def report_time(self, consent_start: date, now: datetime) -> datetime:
+        """Return when the next report (pending or not yet built) goes out."""
+        if self.outbox is not None:
+            when = self.outbox.next_attempt or now
+        else:
+            period = self.period(consent_start, utc_day(now))
+            due_day = period.start + timedelta(days=MIN_PERIOD_DAYS)
+            # A new installation waits at least a week, since its first
+            # period starts on the consent-start day.
+            when = day_start(due_day) + timedelta(seconds=self.send_offset)
+        return max(when, self.request_allowed_at(now))
+
+    def next_wakeup(self, now: datetime, consent_start: date | None) -> datetime | None:
+        """Return when there is something to do; `consent_start` None: no report."""
+        candidates = [item.next_attempt or now for item in self.deletions.items]
+        if consent_start is not None:
+            candidates.append(self.report_time(consent_start, now))
+        if not candidates:
+            return None
+        return max(min(candidates), self.request_allowed_at(now))
+
+    # --- consent changes
+
+    def start(self, rng: random.Random) -> None:
+        """Start a new installation with its own send offset."""
+        self.send_offset = rng.randrange(MAX_SEND_OFFSET)
+        self.last_period_end = None
+        self.outbox = None
+        self.auth_failed = False
+        self.result = None
+
+    def stop(self) -> None:
+        """Stop reporting: nothing pending is sent under any id."""
+        self.outbox = None
+        self.last_period_end = None
+        self.result = None
+
+    def wipe(self) -> None:
+        """Forget the report and every attempt (`delete_all`)."""
+        self.stop()
+        self.last_submission = None
+        self.audit.clear()
+
+    # --- storage
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "last_period_end": self.last_period_end.isoformat()
+            if self.last_period_end
+            else None,
+            "last_submission": _iso(self.last_submission),
+            "last_request": _iso(self.last_request),
+            "outbox": self.outbox.as_dict() if self.outbox else None,
+            "deletions": self.deletions.as_list(),
+            "audit_log": self.audit.entries,
+            "send_offset": self.send_offset,
+            "result": self.result,
+            "auth_failed": self.auth_failed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, legacy: Destination) -> SubmissionState:
+        """Build from the JSON form; `legacy` is where older releases sent to."""
+        last_end = data.get("last_period_end")
+        return cls(
+            last_period_end=date.fromisoformat(last_end) if last_end else None,
+            last_submission=_parse(data.get("last_submission")),
+            last_request=_parse(data.get("last_request")),
+            outbox=Outbox.from_dict(data["outbox"]) if data.get("outbox") else None,
+            deletions=DeletionQueue(
+                Deletion.from_dict(item, legacy=legacy)
+                for item in data.get("deletions", [])
+            ),
+            audit=AuditLog(data.get("audit_log", [])),
+            send_offset=int(data.get("send_offset", 0)),
+            result=data.get("result"),
+            auth_failed=bool(data.get("auth_failed", False)),
+        )
