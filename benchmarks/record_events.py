@@ -62,7 +62,8 @@ counter:
 JOB = {"printer_type": "prusa", "duration_minutes": 95}
 FACTS = InstallationFacts(
     installation_id="6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b",
-    app_version="0.2.0",
+    first_seen=date(2026, 1, 1),
+    app_version="0.3.0",
     python_version="3.13",
     platform="linux",
     ha_version="2025.4.4",

@@ -59,7 +59,7 @@ async def test_report_and_deletion_over_tls(
         "installation": {
             "installation_id": installation_id,
             "first_seen": "2026-11-01T00:00:00+00:00",
-            "app_version": "0.2.0",
+            "app_version": "0.3.0",
             "python_version": "3.13",
             "platform": "linux",
             "deployment_mode": "homeassistant",

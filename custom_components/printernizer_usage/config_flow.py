@@ -45,7 +45,7 @@ async def _async_key_error(
 
     A key that could not even be sent in a header is refused at once.
     """
-    if not api_key.isascii() or not api_key.isprintable():
+    if not api_key or not api_key.isascii() or not api_key.isprintable():
         return "invalid_api_key"
     if not try_it:
         return None
@@ -124,28 +124,33 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         """Show the current settings; the stored key never leaves the server.
 
         An empty key field keeps the stored key; clearing it is its own box.
-        A new key is tried against the service first when sharing is on.
+        While sharing is on, a new key, or the kept key with a new service, is
+        tried against the service before anything is saved.
         """
         errors: dict[str, str] = {}
         options = self.config_entry.options
         if user_input is not None:
             share = user_input[CONF_SHARE_STATISTICS]
-            new_key = user_input.get(CONF_API_KEY, "").strip()
+            clear = user_input.get(CONF_CLEAR_API_KEY, False)
+            new_key = "" if clear else user_input.get(CONF_API_KEY, "").strip()
             try:
                 endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
             except PayloadRejectedError:
                 errors[CONF_ENDPOINT] = "invalid_endpoint"
             else:
-                if new_key and (
+                kept_key = "" if clear else str(options.get(CONF_API_KEY) or "")
+                moved = endpoint != endpoint_of(options)
+                key = new_key or (kept_key if moved else "")
+                if key and (
                     error := await _async_key_error(
-                        self.hass, endpoint, new_key, try_it=share
+                        self.hass, endpoint, key, try_it=share
                     )
                 ):
                     errors[CONF_API_KEY] = error
             if not errors:
                 new_options = consent_options(options, share=share)
                 new_options[CONF_ENDPOINT] = endpoint
-                if user_input.get(CONF_CLEAR_API_KEY):
+                if clear:
                     new_options[CONF_API_KEY] = ""
                 elif new_key:
                     new_options[CONF_API_KEY] = new_key

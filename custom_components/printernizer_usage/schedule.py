@@ -33,7 +33,9 @@ START_DELAY: Final = (5 * 60, 60 * 60)
 
 def backoff(attempts: int) -> timedelta:
     """Return the wait after `attempts` failed tries: 1 h doubling up to 24 h."""
-    wait: timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    # The exponent is capped before it is used: 2**5 hours is past the cap,
+    # and any number of attempts must give a time, never an overflow.
+    wait: timedelta = FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 5)
     return min(wait, MAX_BACKOFF)
 
 
@@ -42,8 +44,10 @@ def retry_after(header: str | None, now: datetime) -> timedelta:
     if not header:
         return timedelta(0)
     wait: timedelta | None = None
-    if header.strip().isdigit():
-        wait = timedelta(seconds=int(header.strip()))
+    text = header.strip()
+    if text.isascii() and text.isdigit():
+        seconds = min(int(text), int(MAX_RETRY_AFTER.total_seconds()))
+        wait = timedelta(seconds=seconds)
     else:
         try:
             wait = parsedate_to_datetime(header) - now
@@ -124,7 +128,13 @@ class SubmissionState:
         return max(when, self.request_allowed_at(now))
 
     def next_wakeup(self, now: datetime, consent_start: date | None) -> datetime | None:
-        """Return when there is something to do; `consent_start` None: no report."""
+        """Return when there is something to do; `consent_start` None: no report.
+
+        Nothing is planned while the service refuses the key: deletions wait
+        for a new one like reports do.
+        """
+        if self.auth_failed:
+            return None
         candidates = [item.next_attempt or now for item in self.deletions.items]
         if consent_start is not None:
             candidates.append(self.report_time(consent_start, now))

@@ -39,7 +39,7 @@ from .payload import (
     validate_endpoint,
     validate_payload,
 )
-from .schedule import START_DELAY, SubmissionState, retry_at
+from .schedule import FIRST_BACKOFF, START_DELAY, SubmissionState, retry_at
 
 REQUEST_TIMEOUT: Final = ClientTimeout(total=30)
 PLACEHOLDER_ID: Final = "00000000-0000-4000-8000-000000000000"
@@ -303,7 +303,11 @@ class Uploader:
         try:
             return await self._async_attempt(generation, forced=forced)
         except Exception as err:  # noqa: BLE001 - sending must never stop for good
+            # The class name only: a message may carry the id or the key.
             LOGGER.warning("Sending usage statistics failed (%s)", type(err).__name__)
+            if generation == self._generation:
+                # Wait like after a failed request, instead of trying again at once.
+                self._quiet_until = dt_util.utcnow() + FIRST_BACKOFF
             return Attempt(Outcome.ERROR, type(err).__name__)
         finally:
             if generation == self._generation:
