@@ -13,13 +13,31 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.printernizer_usage.consent import consent_options
 from custom_components.printernizer_usage.const import DOMAIN
+from homeassistant.auth.models import User
 from homeassistant.components.repairs import RepairsFlowManager, repairs_flow_manager
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 
 from .conftest import agreed_installation
+
+SHARE_SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
+
+
+async def async_use_share_switch(
+    hass: HomeAssistant, service: str, user: User | None = None
+) -> None:
+    """Call a switch action on the consent switch, as `user` (None: an automation)."""
+    await hass.services.async_call(
+        "switch",
+        service,
+        {ATTR_ENTITY_ID: SHARE_SWITCH},
+        blocking=True,
+        context=Context(user_id=user.id if user else None),
+    )
+    await hass.async_block_till_done()
 
 
 async def async_call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:

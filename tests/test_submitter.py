@@ -33,7 +33,7 @@ from custom_components.printernizer_usage.payload import serialize, validate_pay
 from custom_components.printernizer_usage.schedule import backoff, retry_after
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -45,6 +45,7 @@ from .helpers import (
     async_export,
     async_start_repair_flow,
     async_submit_now,
+    async_use_share_switch,
 )
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
@@ -409,13 +410,7 @@ async def test_opt_out_during_retry_stops_and_asks_for_deletion(
     assert aioclient_mock.call_count == 1
 
     # Opting in again (an administrator's act) creates a new id.
-    await hass.services.async_call(
-        "switch",
-        "turn_on",
-        {ATTR_ENTITY_ID: SWITCH},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    await async_use_share_switch(hass, "turn_on", hass_admin_user)
     await hass.async_block_till_done()
     new_id = (await async_export(hass))["installation"]["installation_id"]
     assert new_id not in (None, installation_id)

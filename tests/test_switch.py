@@ -13,31 +13,18 @@ from custom_components.printernizer_usage.const import (
 )
 from homeassistant.auth.models import User
 from homeassistant.components.switch import (
-    DOMAIN as SWITCH_DOMAIN,
     SERVICE_TOGGLE,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
 )
-from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 
-from .helpers import async_export
+from .helpers import SHARE_SWITCH, async_export, async_use_share_switch
 
-SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
+SWITCH = SHARE_SWITCH
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
-
-
-async def _switch(hass: HomeAssistant, service: str, user: User | None) -> None:
-    await hass.services.async_call(
-        SWITCH_DOMAIN,
-        service,
-        {ATTR_ENTITY_ID: SWITCH},
-        blocking=True,
-        context=Context(user_id=user.id if user else None),
-    )
-    await hass.async_block_till_done()
 
 
 async def _installation_id(hass: HomeAssistant) -> str | None:
@@ -59,7 +46,7 @@ async def test_switch_turns_sharing_on_and_off(
     assert hass.states.get(SWITCH).state == "off"
     assert await _installation_id(hass) is None
 
-    await _switch(hass, SERVICE_TURN_ON, hass_admin_user)
+    await async_use_share_switch(hass, SERVICE_TURN_ON, hass_admin_user)
 
     assert init_integration.options == {
         CONF_SHARE_STATISTICS: True,
@@ -73,7 +60,7 @@ async def test_switch_turns_sharing_on_and_off(
     export = await async_export(hass)
     assert export["installation"]["consent_start"] == "2026-11-25"
 
-    await _switch(hass, SERVICE_TURN_OFF, hass_admin_user)
+    await async_use_share_switch(hass, SERVICE_TURN_OFF, hass_admin_user)
 
     assert init_integration.options[CONF_SHARE_STATISTICS] is False
     assert hass.states.get(SWITCH).state == "off"
@@ -81,7 +68,7 @@ async def test_switch_turns_sharing_on_and_off(
     assert await _installation_id(hass) is None
 
     # Opting in again gives a new random id.
-    await _switch(hass, SERVICE_TOGGLE, hass_admin_user)
+    await async_use_share_switch(hass, SERVICE_TOGGLE, hass_admin_user)
     assert await _installation_id(hass) not in (None, first_id)
 
 
@@ -100,7 +87,7 @@ async def test_only_an_administrator_can_turn_sharing_on(
     user = hass_household_user if who == "user" else None
     for service in (SERVICE_TURN_ON, SERVICE_TOGGLE):
         with pytest.raises(HomeAssistantError) as err:
-            await _switch(hass, service, user)
+            await async_use_share_switch(hass, service, user)
         assert err.value.translation_domain == DOMAIN
         assert err.value.translation_key == translation_key
 
@@ -117,11 +104,11 @@ async def test_anyone_may_turn_sharing_off(
     hass_household_user: User,
 ) -> None:
     """Stopping is the safe direction: a non-admin user and an automation may."""
-    await _switch(hass, SERVICE_TURN_OFF, hass_household_user)
+    await async_use_share_switch(hass, SERVICE_TURN_OFF, hass_household_user)
     assert init_integration.options[CONF_SHARE_STATISTICS] is False
     assert hass.states.get(SWITCH).state == "off"
 
-    await _switch(hass, SERVICE_TURN_OFF, None)
+    await async_use_share_switch(hass, SERVICE_TURN_OFF, None)
     assert hass.states.get(SWITCH).state == "off"
 
 

@@ -37,7 +37,6 @@ from custom_components.printernizer_usage.const import (
 from homeassistant.auth.models import User
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     EVENT_HOMEASSISTANT_STARTED,
     EVENT_HOMEASSISTANT_STOP,
 )
@@ -51,13 +50,13 @@ from .helpers import (
     async_export,
     async_setup_sharing_entry,
     async_submit_now,
+    async_use_share_switch,
 )
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
 SUMMARY_URL = f"{DEFAULT_ENDPOINT}/stats/summary"
 DELETE_URL = f"{DEFAULT_ENDPOINT}/installation/{AGREED_ID}"
 STATUS = "sensor.printernizer_usage_statistics_submission_status"
-SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
 JOBS_TOTAL = "sensor.printernizer_usage_statistics_jobs_completed"
 API_KEY = "k-Secret-4711"
 
@@ -143,6 +142,14 @@ async def _as_user(
     return response
 
 
+@pytest.fixture
+async def sharing_entry(
+    hass: HomeAssistant, hass_storage: dict[str, Any], stored_data: dict[str, Any]
+) -> MockConfigEntry:
+    """Set up an entry sharing since 1 November, with a report due."""
+    return await async_setup_sharing_entry(hass, hass_storage, stored_data)
+
+
 # --- 1. Consent is a person's act (the switch: see test_switch.py)
 
 
@@ -162,13 +169,7 @@ async def test_first_report_starts_on_the_day_sharing_was_turned_on(
         await async_call(hass, "record_event", event_type="job_completed")
         await async_advance(hass, freezer, timedelta(days=1))
 
-    await hass.services.async_call(
-        "switch",
-        "turn_on",
-        {ATTR_ENTITY_ID: SWITCH},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    await async_use_share_switch(hass, "turn_on", hass_admin_user)
     await async_call(hass, "record_event", event_type="job_failed")
     for _ in range(9):
         await async_advance(hass, freezer, timedelta(days=1))
@@ -182,9 +183,7 @@ async def test_first_report_starts_on_the_day_sharing_was_turned_on(
 
     # Out and in again: the new id reports nothing from the days in between,
     # and nothing links it to the old one.
-    await hass.services.async_call(
-        "switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True
-    )
+    await async_use_share_switch(hass, "turn_off")
     aioclient_mock.delete(
         f"{DEFAULT_ENDPOINT}/installation/{first['installation']['installation_id']}",
         status=204,
@@ -192,13 +191,7 @@ async def test_first_report_starts_on_the_day_sharing_was_turned_on(
     for _ in range(5):
         await async_call(hass, "record_event", event_type="job_completed")
         await async_advance(hass, freezer, timedelta(days=1))
-    await hass.services.async_call(
-        "switch",
-        "turn_on",
-        {ATTR_ENTITY_ID: SWITCH},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    await async_use_share_switch(hass, "turn_on", hass_admin_user)
     for _ in range(9):
         await async_advance(hass, freezer, timedelta(days=1))
 
@@ -220,12 +213,10 @@ async def test_first_report_starts_on_the_day_sharing_was_turned_on(
 @pytest.mark.parametrize("service", ["export", "preview", "submit_now", "delete_all"])
 async def test_non_admin_users_never_see_the_id(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     hass_household_user: User,
     service: str,
 ) -> None:
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
 
     with pytest.raises(Unauthorized):
         await _as_user(hass, service, hass_household_user)
@@ -291,18 +282,17 @@ async def test_no_log_line_carries_the_id_or_the_key(
 async def test_removal_mid_send_leaves_nothing_behind(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await async_setup_sharing_entry(hass, hass_storage, stored_data)
     held = HeldAnswer()
     aioclient_mock.post(SUBMIT_URL, side_effect=held)
     aioclient_mock.delete(DELETE_URL, status=204)
     await _start_held_send(hass, freezer, held)
 
-    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert await hass.config_entries.async_remove(sharing_entry.entry_id)
     held.release.set()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert DOMAIN not in hass_storage
@@ -319,19 +309,17 @@ async def test_removal_mid_send_leaves_nothing_behind(
 
 async def test_reload_mid_send_drops_the_old_attempt(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await async_setup_sharing_entry(hass, hass_storage, stored_data)
     held = HeldAnswer(swallow_cancel=True)
     aioclient_mock.post(SUBMIT_URL, side_effect=held)
     await _start_held_send(hass, freezer, held)
     first_body = aioclient_mock.mock_calls[0][2]
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(sharing_entry.entry_id)
     held.release.set()
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -356,14 +344,12 @@ async def test_reload_mid_send_drops_the_old_attempt(
 @pytest.mark.parametrize("swallow_cancel", [False, True])
 async def test_delete_all_mid_send_keeps_nothing_of_the_old_id(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     hass_admin_user: MockUser,
     swallow_cancel: bool,
 ) -> None:
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     held = HeldAnswer(swallow_cancel=swallow_cancel)
     aioclient_mock.post(SUBMIT_URL, side_effect=held)
     await _start_held_send(hass, freezer, held)
@@ -389,13 +375,11 @@ async def test_delete_all_mid_send_keeps_nothing_of_the_old_id(
 
 async def test_submit_now_cancelled_by_delete_all(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     hass_admin_user: MockUser,
 ) -> None:
     """A person's "send now" that a delete overtakes says so, translated."""
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     held = HeldAnswer(swallow_cancel=True)
     aioclient_mock.post(SUBMIT_URL, side_effect=held)
 
@@ -409,14 +393,12 @@ async def test_submit_now_cancelled_by_delete_all(
 
 async def test_an_unplanned_exception_is_retried(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A key with a newline makes the HTTP library raise ValueError."""
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     aioclient_mock.post(
         SUBMIT_URL, exc=ValueError(f"Newline in header: X-API-Key: {API_KEY}\n")
     )
@@ -437,14 +419,12 @@ async def test_an_unplanned_exception_is_retried(
 
 async def test_a_bug_while_building_waits_and_recovers(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An exception nobody planned for, outside the request: no loop, no stop."""
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     aioclient_mock.post(SUBMIT_URL, status=201)
     with patch(
         "custom_components.printernizer_usage.runtime.async_get_system_info",
@@ -464,13 +444,11 @@ async def test_a_bug_while_building_waits_and_recovers(
 
 async def test_unreachable_service_is_logged_once_and_its_return_once(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     aioclient_mock.post(SUBMIT_URL, status=503)
     for _ in range(40):
         await async_advance(hass, freezer, timedelta(hours=1))
@@ -629,13 +607,11 @@ async def test_refused_key_on_delete_asks_for_a_new_key(
 )
 async def test_submit_now_outcomes(
     hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    stored_data: dict[str, Any],
+    sharing_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     status: int,
     outcome: str,
 ) -> None:
-    await async_setup_sharing_entry(hass, hass_storage, stored_data)
     aioclient_mock.post(SUBMIT_URL, status=status)
 
     assert await async_submit_now(hass) == outcome

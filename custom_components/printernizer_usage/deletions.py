@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from .installation import Destination
-from .outbox import Response, Verdict
+from .outbox import Response, Verdict, optional_datetime, optional_iso
 
 MAX_DELETION_ATTEMPTS: Final = 12
 
@@ -55,22 +55,19 @@ class Deletion:
             "endpoint": self.destination.endpoint,
             "api_key": self.destination.api_key,
             "attempts": self.attempts,
-            "next_attempt": self.next_attempt.isoformat()
-            if self.next_attempt
-            else None,
+            "next_attempt": optional_iso(self.next_attempt),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, legacy: Destination) -> Deletion:
         """Build from the JSON form; older releases did not store the service."""
-        next_attempt = data.get("next_attempt")
         return cls(
             installation_id=data["installation_id"],
             destination=Destination(data["endpoint"], data.get("api_key"))
             if "endpoint" in data
             else legacy,
             attempts=int(data["attempts"]),
-            next_attempt=datetime.fromisoformat(next_attempt) if next_attempt else None,
+            next_attempt=optional_datetime(data.get("next_attempt")),
         )
 
 

@@ -74,12 +74,14 @@ def idempotency_key(installation_id: str, period: Period) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _iso(moment: datetime | None) -> str | None:
+def optional_iso(moment: datetime | None) -> str | None:
+    """Return the stored form of an optional moment."""
     return moment.isoformat() if moment else None
 
 
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
+def optional_datetime(text: str | None) -> datetime | None:
+    """Read an optional moment back from its stored form."""
+    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass
@@ -118,7 +120,7 @@ class Outbox:
             "installation_id": self.installation_id,
             "key": self.key,
             "attempts": self.attempts,
-            "next_attempt": _iso(self.next_attempt),
+            "next_attempt": optional_iso(self.next_attempt),
         }
 
     @classmethod
@@ -131,5 +133,5 @@ class Outbox:
             installation_id=data["installation_id"],
             key=data["key"],
             attempts=int(data["attempts"]),
-            next_attempt=_parse(data.get("next_attempt")),
+            next_attempt=optional_datetime(data.get("next_attempt")),
         )

@@ -16,7 +16,7 @@ from .audit import AuditLog
 from .counts import utc_day
 from .deletions import Deletion, DeletionQueue
 from .installation import Destination
-from .outbox import Outbox
+from .outbox import Outbox, optional_datetime, optional_iso
 from .payload import MIN_PERIOD_DAYS, Period, day_start, next_period
 
 MIN_REQUEST_INTERVAL: Final = timedelta(hours=1)
@@ -59,14 +59,6 @@ def retry_after(header: str | None, now: datetime) -> timedelta:
 def retry_at(attempts: int, header: str | None, now: datetime) -> datetime:
     """Return when to try again: the backoff, or longer if the server asks."""
     return now + max(backoff(attempts), retry_after(header, now))
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
 
 
 @dataclass
@@ -172,8 +164,8 @@ class SubmissionState:
             "last_period_end": self.last_period_end.isoformat()
             if self.last_period_end
             else None,
-            "last_submission": _iso(self.last_submission),
-            "last_request": _iso(self.last_request),
+            "last_submission": optional_iso(self.last_submission),
+            "last_request": optional_iso(self.last_request),
             "outbox": self.outbox.as_dict() if self.outbox else None,
             "deletions": self.deletions.as_list(),
             "audit_log": self.audit.entries,
@@ -188,8 +180,8 @@ class SubmissionState:
         last_end = data.get("last_period_end")
         return cls(
             last_period_end=date.fromisoformat(last_end) if last_end else None,
-            last_submission=_parse(data.get("last_submission")),
-            last_request=_parse(data.get("last_request")),
+            last_submission=optional_datetime(data.get("last_submission")),
+            last_request=optional_datetime(data.get("last_request")),
             outbox=Outbox.from_dict(data["outbox"]) if data.get("outbox") else None,
             deletions=DeletionQueue(
                 Deletion.from_dict(item, legacy=legacy)
