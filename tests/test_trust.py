@@ -8,6 +8,7 @@ mocked statistics service whose answer can be held back mid-request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 import json
 import logging
@@ -616,3 +617,37 @@ async def test_submit_now_outcomes(
 
     assert await async_submit_now(hass) == outcome
     assert aioclient_mock.call_count == 1
+
+
+async def test_delete_all_while_the_report_is_built_keeps_nothing_of_it(
+    hass: HomeAssistant,
+    sharing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    hass_admin_user: MockUser,
+) -> None:
+    """The report of the old id, finished after the delete, is never kept or sent."""
+    building = asyncio.Event()
+
+    async def slow_system_info(_hass: HomeAssistant) -> dict[str, Any]:
+        building.set()
+        # Cancelled, but as if the answer was already on its way back.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+        return {"installation_type": "Home Assistant OS"}
+
+    aioclient_mock.post(SUBMIT_URL, status=201)
+    with patch(
+        "custom_components.printernizer_usage.runtime.async_get_system_info",
+        side_effect=slow_system_info,
+    ):
+        freezer.tick(timedelta(minutes=61))
+        async_fire_time_changed(hass)
+        await asyncio.wait_for(building.wait(), 10)
+        await _as_user(hass, "delete_all", hass_admin_user)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    submission = (await async_export(hass))["submission"]
+    assert submission["outbox"] is None
+    assert submission["audit_log"] == []
+    assert aioclient_mock.call_count == 0

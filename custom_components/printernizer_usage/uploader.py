@@ -353,19 +353,22 @@ class Uploader:
                     not period.is_due or now < state.report_time(consent_start, now)
                 ):
                     return Attempt(Outcome.NOTHING_TO_SEND)
-                if (invalid := await self._async_fill_outbox(period, now)) is not None:
-                    return invalid
-                if generation != self._generation:
-                    return Attempt(Outcome.CANCELLED)
+                if unsent := await self._async_fill_outbox(period, now, generation):
+                    return unsent
             elif not forced and (state.outbox.next_attempt or now) > now:
                 return Attempt(Outcome.NOTHING_TO_SEND)
             return await self._async_send_outbox(now, generation)
 
-    async def _async_fill_outbox(self, period: Period, now: datetime) -> Attempt | None:
+    async def _async_fill_outbox(
+        self, period: Period, now: datetime, generation: int
+    ) -> Attempt | None:
         """Build the report once; return why it cannot be sent, if it cannot."""
         installation_id = self.consent.installation_id or PLACEHOLDER_ID
         consent_start = self.consent.consent_start or period.start
         payload = await self._build(period, installation_id, consent_start)
+        if generation != self._generation:
+            # Built for an id or counts that are gone (opt-out, delete_all).
+            return Attempt(Outcome.CANCELLED)
         try:
             body = validate_payload(payload)
             validate_endpoint(self.consent.destination.endpoint)
