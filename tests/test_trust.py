@@ -619,14 +619,16 @@ async def test_submit_now_outcomes(
     assert aioclient_mock.call_count == 1
 
 
-async def test_delete_all_while_the_report_is_built_keeps_nothing_of_it(
+@pytest.mark.parametrize("action", ["delete_all", "turn_off"])
+async def test_report_built_across_a_delete_or_opt_out_is_never_kept(
     hass: HomeAssistant,
     sharing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     hass_admin_user: MockUser,
+    action: str,
 ) -> None:
-    """The report of the old id, finished after the delete, is never kept or sent."""
+    """The report of the old id, finished after the change, is never kept or sent."""
     building = asyncio.Event()
 
     async def slow_system_info(_hass: HomeAssistant) -> dict[str, Any]:
@@ -644,8 +646,12 @@ async def test_delete_all_while_the_report_is_built_keeps_nothing_of_it(
         freezer.tick(timedelta(minutes=61))
         async_fire_time_changed(hass)
         await asyncio.wait_for(building.wait(), 10)
-        await _as_user(hass, "delete_all", hass_admin_user)
+        if action == "delete_all":
+            await _as_user(hass, "delete_all", hass_admin_user)
+        else:
+            await async_use_share_switch(hass, "turn_off")
         await hass.async_block_till_done(wait_background_tasks=True)
+    await async_advance(hass, freezer, timedelta(days=2))
 
     submission = (await async_export(hass))["submission"]
     assert submission["outbox"] is None

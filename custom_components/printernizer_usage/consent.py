@@ -55,6 +55,7 @@ class ConsentChange:
     """What following the options changed."""
 
     started: bool = False  # a new random id exists: a new installation starts
+    stopped: bool = False  # the id is gone: nothing of it may be sent any more
     # Every (id, service) pair to ask for deletion.
     ended: tuple[Sent, ...] = ()
 
@@ -157,7 +158,7 @@ class Consent:
             ended = [
                 item for item in installation.sent if item.installation_id == old_id
             ]
-            return ConsentChange(ended=tuple(ended))
+            return ConsentChange(stopped=True, ended=tuple(ended))
         return ConsentChange()
 
     @callback
@@ -169,7 +170,7 @@ class Consent:
         ended = tuple(installation.sent)
         if self.share:
             self._start(today)
-        return ConsentChange(started=self.share, ended=ended)
+        return ConsentChange(started=self.share, stopped=True, ended=ended)
 
     def _start(self, today: date) -> None:
         self.installation.installation_id = str(uuid.uuid4())

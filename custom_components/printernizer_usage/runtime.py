@@ -263,11 +263,11 @@ class UsageRuntime:
 
     @callback
     def _async_follow(self, change: ConsentChange, *, wipe: bool = False) -> None:
-        if change.ended or wipe:
+        if change.stopped:
             self.uploader.async_ended(change.ended, wipe=wipe)
         if change.started:
             self.uploader.async_started()
-        if change.started or change.ended or wipe:
+        if change.started or change.stopped:
             self.store.async_schedule_save(self._data_to_save)
 
     @callback
