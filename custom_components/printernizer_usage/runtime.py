@@ -75,6 +75,7 @@ class UsageRuntime:
         self.printer_types: dict[str, int] = {}
         # Per printer (device id): the job in progress, kept across restarts.
         self.job_trackers = job_trackers
+        self._loop_thread_id = hass.loop_thread_id
         self.consent = Consent(hass, entry, installation)
         self.uploader = Uploader(
             hass,
@@ -116,14 +117,19 @@ class UsageRuntime:
         except Exception:  # noqa: BLE001 - statistics must never break the caller
             LOGGER.debug("Could not record a usage event", exc_info=True)
             return False
-        self._run_on_loop(self.async_count, event)
+        if threading.get_ident() != self._loop_thread_id:
+            self.hass.loop.call_soon_threadsafe(self.async_count, event)
+            return True
+        # The hot path, without a further call: async_count, inlined.
+        self.counts.record(event, dt_util.utcnow())
+        self._async_changed()
         return True
 
-    def _run_on_loop(self, func: Callable[..., Any], *args: Any) -> None:
-        if threading.get_ident() == self.hass.loop_thread_id:
-            func(*args)
+    def _run_on_loop(self, func: Callable[[], None]) -> None:
+        if threading.get_ident() == self._loop_thread_id:
+            func()
         else:
-            self.hass.loop.call_soon_threadsafe(func, *args)
+            self.hass.loop.call_soon_threadsafe(func)
 
     @callback
     def async_record(
