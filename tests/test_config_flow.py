@@ -89,9 +89,9 @@ async def test_options_flow_changes_consent_endpoint_and_key(
     aioclient_mock.get("https://stats.example.org/v1/stats/summary", status=200)
     assert hass.states.get(SWITCH).state == "off"
 
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _async_open_sharing(hass, init_integration)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "sharing"
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -129,7 +129,7 @@ async def test_options_flow_changes_consent_endpoint_and_key(
 async def test_options_flow_refuses_non_https_endpoints(
     hass: HomeAssistant, init_integration: MockConfigEntry, endpoint: str
 ) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _async_open_sharing(hass, init_integration)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_SHARE_STATISTICS: True, CONF_ENDPOINT: endpoint},
@@ -176,6 +176,17 @@ NO_ANSWER = [
     pytest.param({"status": 404}, id="404"),
     pytest.param({"status": 302}, id="redirect"),
 ]
+
+
+async def _async_open_sharing(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ConfigFlowResult:
+    """Open the options (a menu) and pick the sharing settings, as a person does."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "sharing"}
+    )
 
 
 @pytest.fixture
@@ -384,13 +395,19 @@ async def test_options_flow_never_sends_the_stored_key_to_the_browser(
     response = await client.post(
         OPTIONS_FLOW_URL, json={"handler": keyed_entry.entry_id}
     )
+    assert response.status == HTTPStatus.OK
+    menu = await response.json()
+    assert menu["type"] == "menu"
+    response = await client.post(
+        f"{OPTIONS_FLOW_URL}/{menu['flow_id']}", json={"next_step_id": "sharing"}
+    )
 
     assert response.status == HTTPStatus.OK
     text = await response.text()
     assert STORED_KEY not in text
     body = json.loads(text)
     assert body["type"] == "form"
-    assert body["step_id"] == "init"
+    assert body["step_id"] == "sharing"
     fields = {field["name"]: field for field in body["data_schema"]}
     assert set(fields) == {
         CONF_SHARE_STATISTICS,
@@ -456,7 +473,7 @@ async def test_options_flow_empty_key_field_keeps_the_stored_key(
     key_input: dict[str, object],
 ) -> None:
     before = dict(keyed_entry.options)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -483,7 +500,7 @@ async def test_options_flow_clear_api_key_removes_it(
     share_statistics: bool,
 ) -> None:
     before = dict(keyed_entry.options)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -511,7 +528,7 @@ async def test_options_flow_new_key_is_tried_against_the_new_endpoint(
     # Sharing is turned on in the same step as the key and endpoint change.
     aioclient_mock.get(KEYED_SUMMARY_URL, status=401)
     aioclient_mock.get(OTHER_SUMMARY_URL, status=200)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -546,7 +563,7 @@ async def test_options_flow_refused_key_changes_nothing(
 ) -> None:
     before = dict(keyed_entry.options)
     aioclient_mock.get(OTHER_SUMMARY_URL, status=status)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -559,7 +576,7 @@ async def test_options_flow_refused_key_changes_nothing(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "sharing"
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
     # Neither the key, nor the endpoint, nor the share choice was saved.
     assert keyed_entry.options == before
@@ -578,7 +595,7 @@ async def test_options_flow_key_without_an_answer_cannot_connect(
 ) -> None:
     before = dict(keyed_entry.options)
     aioclient_mock.get(KEYED_SUMMARY_URL, **answer)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -619,7 +636,7 @@ async def test_options_flow_new_key_with_sharing_off_is_saved_without_a_request(
 ) -> None:
     # Would the key be tried, the service would refuse it.
     aioclient_mock.get(OTHER_SUMMARY_URL, status=401)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -652,7 +669,7 @@ async def test_options_flow_unsendable_key_is_refused_even_with_sharing_off(
 ) -> None:
     before = dict(keyed_entry.options)
     aioclient_mock.get(KEYED_SUMMARY_URL, status=200)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -712,7 +729,7 @@ async def test_options_flow_error_keeps_the_persons_choices(
     # Stored: sharing off, KEYED_ENDPOINT; the person chose otherwise.
     assert keyed_entry.options[CONF_SHARE_STATISTICS] is False
     aioclient_mock.get(OTHER_SUMMARY_URL, status=401)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
     assert _suggested(result) == {
         CONF_SHARE_STATISTICS: False,
         CONF_ENDPOINT: KEYED_ENDPOINT,
@@ -737,7 +754,7 @@ async def test_options_flow_error_keeps_the_persons_choices(
 async def test_options_flow_without_stored_settings_suggests_the_defaults(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _async_open_sharing(hass, init_integration)
 
     assert _suggested(result) == {
         CONF_SHARE_STATISTICS: False,
@@ -775,7 +792,7 @@ async def test_options_flow_kept_key_is_tried_against_a_new_endpoint(
 ) -> None:
     """The stored key goes to another service only once that service took it."""
     aioclient_mock.get(OTHER_SUMMARY_URL, status=401)
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -799,7 +816,7 @@ async def test_options_flow_clear_wins_over_a_typed_key(
     keyed_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    result = await hass.config_entries.options.async_init(keyed_entry.entry_id)
+    result = await _async_open_sharing(hass, keyed_entry)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],

@@ -479,7 +479,7 @@ async def test_report_that_fails_validation_is_not_sent(
     aioclient_mock.post(SUBMIT_URL, status=200)
     odd_type = "Home Assistant <b>john@example.com</b>"
     with patch(
-        "custom_components.printernizer_usage.runtime.async_get_system_info",
+        "custom_components.printernizer_usage.report.async_get_system_info",
         return_value={"installation_type": odd_type},
     ):
         await async_advance(hass, freezer, timedelta(minutes=61))

@@ -428,7 +428,7 @@ async def test_a_bug_while_building_waits_and_recovers(
     """An exception nobody planned for, outside the request: no loop, no stop."""
     aioclient_mock.post(SUBMIT_URL, status=201)
     with patch(
-        "custom_components.printernizer_usage.runtime.async_get_system_info",
+        "custom_components.printernizer_usage.report.async_get_system_info",
         side_effect=RuntimeError(f"boom {AGREED_ID}"),
     ) as system_info:
         await async_advance(hass, freezer, timedelta(minutes=61))
@@ -640,7 +640,7 @@ async def test_report_built_across_a_delete_or_opt_out_is_never_kept(
 
     aioclient_mock.post(SUBMIT_URL, status=201)
     with patch(
-        "custom_components.printernizer_usage.runtime.async_get_system_info",
+        "custom_components.printernizer_usage.report.async_get_system_info",
         side_effect=slow_system_info,
     ):
         freezer.tick(timedelta(minutes=61))

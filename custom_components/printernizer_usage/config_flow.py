@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import voluptuous as vol
 
+from homeassistant.components.http.auth import async_sign_path
+from homeassistant.components.http.const import KEY_HASS_REFRESH_TOKEN_ID
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.http import current_request
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 from homeassistant.loader import async_get_integration
+from homeassistant.util import dt as dt_util
 
 from .consent import consent_options, endpoint_of
 from .const import (
@@ -29,11 +35,19 @@ from .const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
+from .http import EXPORT_URL, export_filename
 from .payload import PayloadRejectedError, validate_endpoint
+from .privacy_center import deletion_rows, history_rows, report_block, service_list
+from .report import async_example_report
+from .runtime import UsageRuntime
 from .uploader import async_check_api_key
 
 TITLE = "Printernizer Usage Statistics"
 CONF_CLEAR_API_KEY = "clear_api_key"
+CONF_CONFIRM = "confirm"
+MENU = ["sharing", "preview", "history", "download", "delete_all"]
+# Long enough to click, short enough that a copied link soon stops working.
+DOWNLOAD_LINK_VALID = timedelta(minutes=5)
 
 API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
@@ -73,6 +87,9 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=vol.Schema(
                 {vol.Required(CONF_SHARE_STATISTICS, default=False): bool}
             ),
+            description_placeholders={
+                "example": report_block(await async_example_report(self.hass))
+            },
         )
 
     async def async_step_reauth(
@@ -116,9 +133,25 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class PrinternizerUsageOptionsFlow(OptionsFlow):
-    """Change the consent, the endpoint and the API key."""
+    """The privacy center: sharing settings, the next report, history, download, delete.
+
+    Only the sharing step changes options; the others end without touching
+    them (and so without a reload).
+    """
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the parts of the privacy center."""
+        return self.async_show_menu(step_id="init", menu_options=MENU)
+
+    def _runtime(self) -> UsageRuntime | None:
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return None
+        runtime: UsageRuntime = self.config_entry.runtime_data
+        return runtime
+
+    async def async_step_sharing(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the current settings; the stored key never leaves the server.
@@ -163,7 +196,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
             suggested[CONF_SHARE_STATISTICS] = user_input[CONF_SHARE_STATISTICS]
             suggested[CONF_ENDPOINT] = user_input[CONF_ENDPOINT]
         return self.async_show_form(
-            step_id="init",
+            step_id="sharing",
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(
                     {
@@ -177,5 +210,111 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                 ),
                 suggested,
             ),
+            errors=errors,
+        )
+
+    async def async_step_preview(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the next report exactly as it will be sent, and when."""
+        if user_input is not None:
+            return await self.async_step_init()
+        if (runtime := self._runtime()) is None:
+            return self.async_abort(reason="not_loaded")
+        preview = await runtime.uploader.async_preview()
+        placeholders = {
+            "report": report_block(preview["payload"]),
+            "size": f"{preview['size_bytes']:,}",
+        }
+        if (when := runtime.uploader.next_submission) is None:
+            return self.async_show_form(
+                step_id="preview_not_sent", description_placeholders=placeholders
+            )
+        placeholders["when"] = dt_util.as_local(when).strftime("%Y-%m-%d %H:%M")
+        return self.async_show_form(
+            step_id="preview", description_placeholders=placeholders
+        )
+
+    async def async_step_preview_not_sent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go back to the menu (the preview of a report that is not planned)."""
+        return await self.async_step_init()
+
+    async def async_step_history(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show every attempt kept in the audit log and the pending deletions."""
+        if user_input is not None:
+            return await self.async_step_init()
+        if (runtime := self._runtime()) is None:
+            return self.async_abort(reason="not_loaded")
+        submission = runtime.uploader.state.as_dict()
+        return self.async_show_form(
+            step_id="history",
+            description_placeholders={
+                "attempts": history_rows(submission["audit_log"]),
+                "deletions": deletion_rows(submission["deletions"]),
+            },
+        )
+
+    async def async_step_download(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the export file through a link signed for this administrator."""
+        if user_input is not None:
+            return await self.async_step_init()
+        request = current_request.get()
+        if request is None or KEY_HASS_REFRESH_TOKEN_ID not in request:
+            # Only a person's own session can be trusted with the link.
+            return self.async_abort(reason="download_needs_browser")
+        link = async_sign_path(
+            self.hass,
+            EXPORT_URL,
+            DOWNLOAD_LINK_VALID,
+            refresh_token_id=request[KEY_HASS_REFRESH_TOKEN_ID],
+        )
+        return self.async_show_form(
+            step_id="download",
+            description_placeholders={
+                "link": link,
+                "filename": export_filename(),
+                "minutes": str(int(DOWNLOAD_LINK_VALID.total_seconds() // 60)),
+            },
+        )
+
+    async def async_step_delete_all(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say what will be removed; delete only with the box ticked."""
+        if (runtime := self._runtime()) is None:
+            return self.async_abort(reason="not_loaded")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_CONFIRM]:
+                removed = await runtime.async_delete_all()
+                return self.async_abort(
+                    reason="deleted",
+                    description_placeholders={
+                        "days": str(removed["days"]),
+                        "events": str(removed["events"]),
+                        "deletion_requests": str(removed["deletion_requests"]),
+                    },
+                )
+            errors[CONF_CONFIRM] = "confirm_delete"
+        removable = runtime.counts.removable()
+        installation = runtime.consent.installation
+        return self.async_show_form(
+            step_id="delete_all",
+            data_schema=vol.Schema({vol.Required(CONF_CONFIRM, default=False): bool}),
+            description_placeholders={
+                "days": str(removable["days"]),
+                "events": str(removable["events"]),
+                "attempts": str(len(runtime.uploader.state.audit.entries)),
+                "ids": str(1 if installation.installation_id else 0),
+                "services": service_list(
+                    item.destination.endpoint for item in installation.sent
+                ),
+            },
             errors=errors,
         )

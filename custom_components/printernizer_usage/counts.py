@@ -195,15 +195,19 @@ class UsageCounts:
             self._valid_until = datetime.min.replace(tzinfo=UTC)
         return changed
 
-    def clear(self, now: datetime) -> dict[str, int]:
-        """Forget everything; return what was removed."""
-        removed = {
+    def removable(self) -> dict[str, int]:
+        """Return what `clear` would remove: days with counts, events, rejections."""
+        return {
             "days": len(
                 [day for day in self.days.values() if day.events or day.rejected]
             ),
             "events": sum(self.totals.values()),
             "rejected": self.rejected_total,
         }
+
+    def clear(self, now: datetime) -> dict[str, int]:
+        """Forget everything; return what was removed."""
+        removed = self.removable()
         self.days.clear()
         self.totals.clear()
         self.week.clear()

@@ -17,6 +17,11 @@ from .const import DOMAIN
 EXPORT_URL: Final = f"/api/{DOMAIN}/export"
 
 
+def export_filename() -> str:
+    """Return the name of today's export file."""
+    return f"{DOMAIN}_export_{dt_util.now():%Y-%m-%d}.json"
+
+
 class UsageExportView(HomeAssistantView):
     """Serve the same JSON as the `export` service, as an attachment."""
 
@@ -32,9 +37,10 @@ class UsageExportView(HomeAssistantView):
             return self.json_message(
                 "Printernizer Usage Statistics is not loaded", HTTPStatus.NOT_FOUND
             )
-        filename = f"{DOMAIN}_export_{dt_util.now():%Y-%m-%d}.json"
         return web.Response(
             body=json_bytes(entries[0].runtime_data.export()),
             content_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="{export_filename()}"'
+            },
         )

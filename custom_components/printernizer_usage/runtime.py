@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-import sys
 import threading
 from typing import Any, Final
 
-from homeassistant import const as ha_const
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.system_info import async_get_system_info
 from homeassistant.util import dt as dt_util
 
 from .consent import Consent, ConsentChange
 from .const import CONSENT_FIELDS, DOMAIN, ISSUE_CONSENT_NEEDED, LOGGER
 from .counts import UsageCounts, utc_day
 from .installation import Installation
-from .payload import InstallationFacts, Period, build_payload
+from .payload import Period, build_payload
 from .printers import JobTracker
 from .privacy import (
     InvalidMetadataError,
@@ -28,6 +25,7 @@ from .privacy import (
     UnknownEventTypeError,
     sanitize_event,
 )
+from .report import async_installation_facts
 from .schedule import SubmissionState
 from .store import StoredData, UsageStore
 from .uploader import Uploader
@@ -199,22 +197,6 @@ class UsageRuntime:
 
     # --- the report
 
-    async def async_facts(
-        self, installation_id: str, first_seen: date
-    ) -> InstallationFacts:
-        """Collect what the report says about this installation."""
-        system_info = await async_get_system_info(self.hass)
-        return InstallationFacts(
-            installation_id=installation_id,
-            first_seen=first_seen,
-            app_version=self.version,
-            python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
-            platform=sys.platform,
-            ha_version=ha_const.__version__,
-            installation_type=str(system_info.get("installation_type", "Unknown")),
-            country_code=self.hass.config.country,
-        )
-
     async def async_build_report(
         self, period: Period, installation_id: str, first_seen: date
     ) -> dict[str, Any]:
@@ -222,7 +204,9 @@ class UsageRuntime:
         self.async_account_uptime()
         return build_payload(
             self.counts,
-            await self.async_facts(installation_id, first_seen),
+            await async_installation_facts(
+                self.hass, installation_id, first_seen, self.version
+            ),
             period,
             self.printer_types,
             self.consent.version,

@@ -39,10 +39,10 @@ from .payload import (
     validate_endpoint,
     validate_payload,
 )
+from .report import PLACEHOLDER_ID
 from .schedule import FIRST_BACKOFF, START_DELAY, SubmissionState, retry_at
 
 REQUEST_TIMEOUT: Final = ClientTimeout(total=30)
-PLACEHOLDER_ID: Final = "00000000-0000-4000-8000-000000000000"
 
 STATUS_DISABLED: Final = "disabled"
 STATUS_SCHEDULED: Final = "scheduled"

@@ -1,0 +1,53 @@
+"""The privacy center's text: reports, the audit log and deletions as Markdown.
+
+Pure Python, no Home Assistant imports. Only data is formatted here; every
+word a person reads comes from the translations around these pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+import json
+from typing import Any, Final
+
+NOTHING: Final = "\u2013"  # an en dash: nothing here
+
+
+def report_block(payload: Mapping[str, Any]) -> str:
+    """Return a report pretty-printed, as a Markdown code block."""
+    return f"```json\n{json.dumps(payload, indent=2)}\n```"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def history_rows(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Return the audit log as table rows, newest first: day, period, outcome, size."""
+    rows = [
+        _row(
+            entry["day"],
+            f"{entry['period']['start']} \u2013 {entry['period']['end']}"
+            if entry.get("period")
+            else NOTHING,
+            f"`{entry['status']}`",
+            f"{entry['size']:,}" if entry.get("size") else NOTHING,
+        )
+        for entry in reversed(list(entries))
+    ]
+    return "\n".join(rows) or _row(NOTHING, NOTHING, NOTHING, NOTHING)
+
+
+def deletion_rows(deletions: Iterable[Mapping[str, Any]]) -> str:
+    """Return pending deletion requests as table rows: service, tries, next try."""
+    rows = [
+        _row(item["endpoint"], item["attempts"], item.get("next_attempt") or NOTHING)
+        for item in deletions
+    ]
+    return "\n".join(rows) or _row(NOTHING, NOTHING, NOTHING)
+
+
+def service_list(endpoints: Iterable[str]) -> str:
+    """Return the services that will be asked to delete, one per line."""
+    lines = [f"- {endpoint}" for endpoint in dict.fromkeys(endpoints)]
+    return "\n".join(lines) or f"- {NOTHING}"
