@@ -9,7 +9,7 @@ from typing import Any
 # system info), and its models cannot be built under freezegun's datetime.
 import aiohasupervisor  # noqa: F401
 from freezegun.api import FrozenDateTimeFactory
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import trustme
@@ -28,7 +28,15 @@ from .statistics_server import StatisticsServer, run_statistics_server, trust
 
 # Property tests explore the same examples on every run, so that CI is
 # repeatable and a failure can be reproduced.
-settings.register_profile("repeatable", derandomize=True, database=None)
+# No per-example deadline and no "too slow" check: a busy CI machine must not
+# fail a test that is only slow (speed is measured in benchmarks/).
+settings.register_profile(
+    "repeatable",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("repeatable")
 
 # A Wednesday; the local week (Europe/Berlin) started Monday 2026-11-23 00:00.
@@ -141,10 +149,16 @@ async def hass_household_user(hass: HomeAssistant, hass_owner_user: User) -> Use
     )
 
 
+# Made once, here, before any test freezes the clock: cryptography 50 remembers
+# the datetime type it first sees, and a CA made under freezegun's datetime
+# fails with "'datetime' object is not an instance of 'HAFakeDatetime'".
+CERTIFICATE_AUTHORITY = trustme.CA()
+
+
 @pytest.fixture
 def certificate_authority() -> trustme.CA:
-    """Return a throwaway certificate authority."""
-    return trustme.CA()
+    """Return a throwaway certificate authority (one per test run)."""
+    return CERTIFICATE_AUTHORITY
 
 
 @pytest.fixture

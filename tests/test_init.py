@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 import json
 from pathlib import Path
@@ -17,9 +18,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
 from custom_components.printernizer_usage.store import SAVE_DELAY
+from homeassistant import exceptions as ha_exceptions
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir, storage
 
 from .helpers import async_advance
@@ -221,6 +224,57 @@ async def test_corrupt_file_starts_empty(
     )
 
 
+class _RefusedStorageVersionError(HomeAssistantError):
+    """HA 2026.3+'s UnsupportedStorageVersionError, for releases without it."""
+
+    def __init__(
+        self, storage_key: str, found_version: int, max_supported_version: int
+    ) -> None:
+        super().__init__(
+            f"Storage file {storage_key} has version {found_version} which is "
+            f"newer than the max supported version {max_supported_version}"
+        )
+        self.storage_key = storage_key
+        self.found_version = found_version
+        self.max_supported_version = max_supported_version
+
+
+@pytest.fixture(params=["installed HA", "HA 2026.3+ refusal"])
+def newer_file_handling(
+    request: pytest.FixtureRequest, hass_storage: dict[str, Any]
+) -> Generator[None]:
+    """Load storage as the installed HA does, or as HA 2026.3+ does.
+
+    Before 2026.3, HA hands a file of a newer major version to the store's
+    migrate function; since 2026.3 it raises UnsupportedStorageVersionError
+    (attribute found_version) before migrating. The second case makes any HA
+    behave like that: HA's own error class where it exists, a stand-in with the
+    same signature where it does not.
+    """
+    if request.param == "installed HA":
+        yield
+        return
+    refused = getattr(
+        ha_exceptions, "UnsupportedStorageVersionError", _RefusedStorageVersionError
+    )
+    real_load_data = storage.Store._async_load_data
+
+    async def load_data(store: storage.Store[Any]) -> Any:
+        found = int(hass_storage.get(store.key, {}).get("version", 0))
+        if found > store.version:
+            raise refused(store.key, found, store.version)
+        return await real_load_data(store)
+
+    with (
+        patch.object(
+            ha_exceptions, "UnsupportedStorageVersionError", refused, create=True
+        ),
+        patch.object(storage.Store, "_async_load_data", load_data),
+    ):
+        yield
+
+
+@pytest.mark.usefixtures("newer_file_handling")
 async def test_newer_storage_version_is_left_untouched(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
@@ -244,6 +298,27 @@ async def test_newer_storage_version_is_left_untouched(
     assert hass_storage[DOMAIN] == stored_data
     assert "written by a newer release (storage version 2)" in caplog.text
     assert issue_registry.async_get_issue(DOMAIN, "newer_storage_version")
+
+
+@pytest.mark.usefixtures("newer_file_handling")
+async def test_remove_entry_with_a_newer_file(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    stored_data["version"] = 2
+    hass_storage[DOMAIN] = stored_data
+    await _setup(hass, mock_config_entry)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    # Removing the integration removes its file, whoever wrote it.
+    assert DOMAIN not in hass_storage
+    assert issue_registry.async_get_issue(DOMAIN, "newer_storage_version") is None
 
 
 async def test_older_minor_version_is_migrated(

@@ -1,16 +1,17 @@
-"""A million events keep the event loop responsive and memory within the caps.
+"""A million events: every one counted, memory and storage within the caps.
 
-The clock runs for real here: HA's event loop runs in debug mode in tests and
-logs any callback that holds the loop for longer than 100 ms.
+Only what holds on any machine is asserted here: totals, caps and the size of
+what is stored. How long the events take (events per second, the longest hold
+of the event loop) depends on the machine and how busy it is; that is measured
+by benchmarks/record_events.py, not asserted in the test suite. The clock stays
+frozen like in the other tests, so the run never crosses a midnight.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer_usage.const import EVENT_USAGE
@@ -20,18 +21,9 @@ from homeassistant.core import HomeAssistant
 CHUNK = 200  # events between two yields to the loop, as a busy caller would
 
 
-@pytest.fixture(autouse=True)
-async def time_zone(hass: HomeAssistant) -> None:
-    """Replace the frozen clock of the other tests with the real one."""
-    await hass.config.async_set_time_zone("Europe/Berlin")
-
-
 async def test_million_events(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="asyncio")
     runtime = init_integration.runtime_data
     # Many distinct labels, so every cap is reached.
     error_types = [
@@ -61,9 +53,3 @@ async def test_million_events(
                 assert len(values) <= LABEL_VALUES_PER_DAY + 1
     # What is kept does not grow with the number of events.
     assert len(json.dumps(runtime.stored_data())) < 4_000
-    slow = [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == "asyncio" and "took" in record.getMessage()
-    ]
-    assert slow == []

@@ -70,8 +70,8 @@ async def test_entities_and_device(
             "share_statistics",
         )
     }
-    device = device_registry.async_get_device(identifiers={(DOMAIN, entry_id)})
-    assert device is not None
+    [device] = dr.async_entries_for_config_entry(device_registry, entry_id)
+    assert device.identifiers == {(DOMAIN, entry_id)}
     assert device.name == "Printernizer Usage Statistics"
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert {entry.device_id for entry in entries} == {device.id}

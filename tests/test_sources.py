@@ -277,16 +277,18 @@ async def test_fleet_follows_the_device_registry(
     _printer(hass, "elegoo_printer", "c_status", serial="saturn")
     _printer(hass, "ipp", "d_printer", serial="office")
     registry = dr.async_get(hass)
-    bambu_device = registry.async_get(
-        er.async_get(hass).async_get(bambu).device_id  # type: ignore[arg-type,union-attr]
-    )
-    assert bambu_device is not None
-    # An AMS unit is attached to its printer: a part, not a printer.
+    bambu_entity = er.async_get(hass).async_get(bambu)
+    assert bambu_entity is not None
+    assert bambu_entity.config_entry_id is not None
+    assert bambu_entity.device_id is not None
+    # An AMS unit is attached to its printer: a part, not a printer. Linked by
+    # device id, which every HA release accepts (`via_device=` is deprecated
+    # since 2026.9).
     ams = registry.async_get_or_create(
-        config_entry_id=next(iter(bambu_device.config_entries)),
+        config_entry_id=bambu_entity.config_entry_id,
         identifiers={("bambu_lab", "ams-1")},
-        via_device=("bambu_lab", "x1c"),
     )
+    registry.async_update_device(ams.id, via_device_id=bambu_entity.device_id)
     await hass.async_block_till_done()
 
     state = hass.states.get(PRINTERS)
@@ -299,7 +301,7 @@ async def test_fleet_follows_the_device_registry(
 
     # Removing a printer removes its parts with it, as the integration does.
     registry.async_remove_device(ams.id)
-    registry.async_remove_device(bambu_device.id)
+    registry.async_remove_device(bambu_entity.device_id)
     await hass.async_block_till_done()
     assert hass.states.get(PRINTERS).state == "2"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
+import sys
 from typing import Any
 import uuid
 
@@ -60,7 +61,7 @@ async def test_report_and_deletion_over_tls(
             "installation_id": installation_id,
             "first_seen": "2026-11-01T00:00:00+00:00",
             "app_version": "0.3.0",
-            "python_version": "3.13",
+            "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
             "platform": "linux",
             "deployment_mode": "homeassistant",
             "country_code": "DE",

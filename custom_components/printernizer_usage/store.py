@@ -7,9 +7,11 @@ import os
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .compat import refused_storage_version
 from .const import DOMAIN
 
 STORAGE_KEY: Final = DOMAIN
@@ -55,6 +57,19 @@ class UsageStore(Store[StoredData]):
         self.writes = 0
         # Set when the file on disk must not be overwritten (a newer release wrote it).
         self.read_only = False
+
+    async def async_load(self) -> StoredData | None:
+        """Load the file; raise NewerStorageVersionError for a newer major version.
+
+        HA before 2026.3 hands such a file to `_async_migrate_func`; HA 2026.3+
+        refuses it itself, before migrating. Both end in the same error here.
+        """
+        try:
+            return await super().async_load()
+        except HomeAssistantError as err:
+            if (version := refused_storage_version(err)) is None:
+                raise
+            raise NewerStorageVersionError(version) from err
 
     def _build_data(self) -> StoredData:
         self._save_pending = False
@@ -102,6 +117,7 @@ class UsageStore(Store[StoredData]):
         """Bring data written by an older release up to date.
 
         Version 1.1 is the first layout; later layouts add their steps here.
+        HA 2026.3+ never calls this for a newer major version (see async_load).
         """
         if old_major_version > STORAGE_VERSION:
             raise NewerStorageVersionError(old_major_version)

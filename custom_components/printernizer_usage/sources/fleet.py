@@ -7,6 +7,7 @@ from collections import Counter
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from ..compat import registry_devices
 from ..printers import PRINTER_TYPE_BY_DOMAIN
 from ..runtime import PrinternizerUsageConfigEntry
 
@@ -18,7 +19,7 @@ def count_printers(registry: dr.DeviceRegistry) -> dict[str, int]:
     racks) are parts of a printer, not printers.
     """
     counts: Counter[str] = Counter()
-    for device in registry.devices.values():
+    for device in registry_devices(registry):
         if device.via_device_id is not None:
             continue
         types = sorted(
