@@ -224,9 +224,14 @@ async def test_download_link_is_signed_for_a_few_minutes(
 
     assert result["step_id"] == "download"
     placeholders = result["description_placeholders"]
-    assert placeholders["filename"] == "printernizer_usage_export_2026-11-25.json"
     assert placeholders["minutes"] == "5"
-    link = placeholders["link"]
+    anchor = re.fullmatch(
+        r'<a href="([^"]+)" target="_self">'
+        r"printernizer_usage_export_2026-11-25\.json</a>",
+        placeholders["link"],
+    )
+    assert anchor is not None
+    link = anchor.group(1)
     assert link.startswith("/api/printernizer_usage/export?authSig=")
 
     # Nothing but the link: no header, no cookie.
@@ -272,7 +277,8 @@ async def test_delete_needs_the_box_then_removes_everything(
     center: PrivacyCenter,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    link = (await center.open("download"))["description_placeholders"]["link"]
+    anchor = (await center.open("download"))["description_placeholders"]["link"]
+    link = anchor.split('"')[1]
     options = dict(center.entry.options)
 
     result = await center.open("delete_all")

@@ -37,7 +37,13 @@ from .const import (
 )
 from .http import EXPORT_URL, export_filename
 from .payload import PayloadRejectedError, validate_endpoint
-from .privacy_center import deletion_rows, history_rows, report_block, service_list
+from .privacy_center import (
+    deletion_rows,
+    download_anchor,
+    history_rows,
+    report_block,
+    service_list,
+)
 from .report import async_example_report
 from .runtime import UsageRuntime
 from .uploader import async_check_api_key
@@ -277,8 +283,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="download",
             description_placeholders={
-                "link": link,
-                "filename": export_filename(),
+                "link": download_anchor(link, export_filename()),
                 "minutes": str(int(DOWNLOAD_LINK_VALID.total_seconds() // 60)),
             },
         )

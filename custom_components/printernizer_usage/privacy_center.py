@@ -7,6 +7,7 @@ word a person reads comes from the translations around these pieces.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import html
 import json
 from typing import Any, Final
 
@@ -16,6 +17,15 @@ NOTHING: Final = "\u2013"  # an en dash: nothing here
 def report_block(payload: Mapping[str, Any]) -> str:
     """Return a report pretty-printed, as a Markdown code block."""
     return f"```json\n{json.dumps(payload, indent=2)}\n```"
+
+
+def download_anchor(url: str, filename: str) -> str:
+    """Return a link that downloads `url` as `filename`.
+
+    A target keeps Home Assistant's frontend from treating the link as one of
+    its own pages; the browser then downloads the file in place.
+    """
+    return f'<a href="{html.escape(url)}" target="_self">{html.escape(filename)}</a>'
 
 
 def _row(*cells: object) -> str:

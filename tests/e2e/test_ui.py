@@ -48,8 +48,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 EN = json.loads((INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8"))
 DE = json.loads((INTEGRATION / "translations" / "de.json").read_text(encoding="utf-8"))
 CONSENT = EN["config"]["step"]["user"]
-OPTIONS = EN["options"]["step"]["init"]
-OPTIONS_DE = DE["options"]["step"]["init"]
+MENU = EN["options"]["step"]["init"]
+MENU_DE = DE["options"]["step"]["init"]
+OPTIONS = EN["options"]["step"]["sharing"]
+OPTIONS_DE = DE["options"]["step"]["sharing"]
+CENTER = EN["options"]["step"]
 
 DEVICE = "Printernizer Usage Statistics"
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
@@ -61,7 +64,7 @@ SUBMISSION_STATUS = EN["entity"]["sensor"]["submission_status"]
 
 JOBS_COMPLETED = 3
 FILES_DOWNLOADED = 1
-# The example card from README.md (with a shorter name for the switch's row).
+# The entities card of README.md's example (the stats viewer).
 README_CARD = {
     "type": "entities",
     "title": "3D printing this week",
@@ -69,7 +72,9 @@ README_CARD = {
         {"entity": WEEK.format("jobs_completed"), "name": "Jobs completed"},
         {"entity": WEEK.format("jobs_failed"), "name": "Jobs failed"},
         {"entity": WEEK.format("files_downloaded"), "name": "Files downloaded"},
+        {"entity": WEEK.format("files_uploaded"), "name": "Files uploaded"},
         {"entity": WEEK.format("errors"), "name": "Errors"},
+        {"entity": "sensor.printernizer_usage_statistics_printers", "name": "Printers"},
         {
             "entity": "sensor.printernizer_usage_statistics_jobs_completed",
             "name": "Jobs completed (all time)",
@@ -82,18 +87,24 @@ CARD_ROWS = [
     ("Jobs completed", JOBS_COMPLETED),
     ("Jobs failed", 0),
     ("Files downloaded", FILES_DOWNLOADED),
+    ("Files uploaded", 0),
     ("Errors", 0),
+    ("Printers", 0),
     ("Jobs completed (all time)", JOBS_COMPLETED),
 ]
 
 
 def disclosure_lines(markdown: str) -> list[str]:
-    """Return each paragraph, heading and list item of the disclosure as shown."""
+    """Return each paragraph, heading and list item of the disclosure as shown.
+
+    The example report (a placeholder filled in by the integration) is not
+    part of the text.
+    """
     lines = (
         line.strip().removeprefix("- ").replace("**", "")
         for line in markdown.split("\n")
     )
-    return [line.strip() for line in lines if line.strip()]
+    return [line.strip() for line in lines if line.strip() and "{" not in line]
 
 
 def call_ws(page: Page, message: dict[str, Any]) -> Any:
@@ -179,6 +190,8 @@ def test_consent_dialog(page: Page) -> None:
     assert "File names, file paths or file content" in lines
     for line in lines:  # the whole disclosure, not a summary of it
         expect(dialog.get_by_text(line, exact=True).first).to_be_visible()
+    # The example report, built by the integration, before anyone agrees.
+    expect(dialog.get_by_text('"schema_version": "1.0"', exact=False)).to_be_visible()
     checkbox = dialog.get_by_role("checkbox", name=CONSENT["data"]["share_statistics"])
     expect(checkbox).not_to_be_checked()  # sharing is off unless ticked
     expect(
@@ -217,6 +230,11 @@ def test_options_turn_sharing_on(
     page.get_by_role("button", name="Configure").click()
 
     dialog = flow_dialog(page)
+    expect(dialog.get_by_text(MENU["title"], exact=True)).to_be_visible()
+    for label in MENU["menu_options"].values():
+        expect(dialog.get_by_text(label, exact=True)).to_be_visible()
+    screenshot(page, "privacy-center-menu", docs=True)
+    dialog.get_by_text(MENU["menu_options"]["sharing"], exact=True).click()
     expect(dialog.get_by_text(OPTIONS["title"], exact=True)).to_be_visible()
     expect(dialog.get_by_text(OPTIONS["description"], exact=True)).to_be_visible()
     endpoint = dialog.get_by_role("textbox", name=OPTIONS["data"]["endpoint"])
@@ -379,8 +397,14 @@ def test_german(page: Page) -> None:
     open_integration_page(page, "Geräte & Dienste")
     page.get_by_role("button", name="Konfigurieren").click()
     dialog = flow_dialog(page)
+    expect(dialog.get_by_text(MENU_DE["title"], exact=True)).to_be_visible()
+    assert MENU_DE["title"] == "Datenschutzzentrale"
+    for label in MENU_DE["menu_options"].values():
+        expect(dialog.get_by_text(label, exact=True)).to_be_visible()
+    screenshot(page, "privacy-center-menu-de")
+    dialog.get_by_text(MENU_DE["menu_options"]["sharing"], exact=True).click()
     expect(dialog.get_by_text(OPTIONS_DE["title"], exact=True)).to_be_visible()
-    assert OPTIONS_DE["title"] == "Printernizer-Nutzungsstatistik"
+    assert OPTIONS_DE["title"] == "Einstellungen zum Teilen"
     expect(dialog.get_by_text(OPTIONS_DE["description"], exact=True)).to_be_visible()
     checkbox = dialog.get_by_role(
         "checkbox", name=OPTIONS_DE["data"]["share_statistics"]
@@ -389,6 +413,83 @@ def test_german(page: Page) -> None:
     screenshot(page, "options-dialog-de")
     dialog.get_by_role("button", name="Schließen", exact=True).click()
     expect(checkbox).to_be_hidden()
+    # Back to English for the steps after this one.
+    call_ws(
+        page,
+        {
+            "type": "frontend/set_user_data",
+            "key": "language",
+            "value": {"language": "en", "number_format": "language"},
+        },
+    )
+    page.reload()
+    expect(page.locator("ha-sidebar a[data-panel='config']")).to_contain_text(
+        "Settings"
+    )
+
+
+def open_privacy_center(page: Page, step: str) -> Locator:
+    """Open Configure and pick a part of the privacy center."""
+    open_integration_page(page, "Devices & services")
+    page.get_by_role("button", name="Configure").click()
+    dialog = flow_dialog(page)
+    dialog.get_by_text(MENU["menu_options"][step], exact=True).click()
+    expect(dialog.get_by_text(CENTER[step]["title"], exact=True)).to_be_visible()
+    return dialog
+
+
+def test_privacy_center_preview_and_history(page: Page) -> None:
+    dialog = open_privacy_center(page, "preview")
+    expect(dialog.get_by_text('"schema_version": "1.0"', exact=False)).to_be_visible()
+    # Whole days since sharing started today: today's counts come next week.
+    expect(dialog.get_by_text('"duration_days": 0', exact=False)).to_be_visible()
+    screenshot(page, "privacy-center-preview", docs=True)
+    dialog.get_by_role("button", name="Submit").click()
+    # Back to the menu, nothing saved.
+    history = dialog.get_by_text(MENU["menu_options"]["history"], exact=True)
+    expect(history).to_be_visible()
+    history.click()
+    expect(dialog.get_by_text(CENTER["history"]["title"], exact=True)).to_be_visible()
+    expect(dialog.get_by_role("columnheader", name="Outcome")).to_be_visible()
+    screenshot(page, "privacy-center-history", docs=True)
+    dialog.get_by_role("button", name="Close", exact=True).click()
+
+
+def test_privacy_center_download(page: Page) -> None:
+    dialog = open_privacy_center(page, "download")
+    link = dialog.get_by_role(
+        "link", name=re.compile(r"printernizer_usage_export_\d{4}-\d{2}-\d{2}\.json")
+    )
+    screenshot(page, "privacy-center-download", docs=True)
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.failure() is None
+    assert re.fullmatch(
+        r"printernizer_usage_export_\d{4}-\d{2}-\d{2}\.json",
+        download.suggested_filename,
+    )
+    export = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert export["counts"]["totals"]["job_completed"] == JOBS_COMPLETED
+    dialog.get_by_role("button", name="Close", exact=True).click()
+
+
+def test_privacy_center_delete(page: Page, home_assistant: HomeAssistantServer) -> None:
+    dialog = open_privacy_center(page, "delete_all")
+    screenshot(page, "privacy-center-delete", docs=True)
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_text(EN["options"]["error"]["confirm_delete"])).to_be_visible()
+    assert home_assistant.state(WEEK.format("jobs_completed")) == str(JOBS_COMPLETED)
+
+    dialog.get_by_role("checkbox", name=CENTER["delete_all"]["data"]["confirm"]).check()
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_text("Deleted:", exact=False)).to_be_visible()
+    wait_until(
+        "the week sensors to be empty",
+        lambda: home_assistant.state(WEEK.format("jobs_completed")) == "0",
+    )
+    # The dialog's own button, not the icon in its corner.
+    dialog.get_by_role("button", name="Close", exact=True).last.click()
 
 
 def test_no_errors_logged_for_the_integration(
