@@ -222,7 +222,8 @@ class Uploader:
         """Return when the next report is planned, if one may be sent."""
         if (consent_start := self._report_start()) is None:
             return None
-        return self.state.report_time(consent_start, dt_util.utcnow())
+        when = self.state.report_time(consent_start, dt_util.utcnow())
+        return max(when, self._quiet_until)
 
     def _report_start(self) -> date | None:
         """Return the consent-start day when a report may go out, else None."""
