@@ -260,6 +260,23 @@ async def test_download_link_is_signed_for_a_few_minutes(
 
 
 @pytest.mark.usefixtures("sharing_entry")
+async def test_download_link_belongs_to_the_session_that_opened_it(
+    hass: HomeAssistant,
+    center: PrivacyCenter,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Signing out (the session's token revoked) ends the link at once."""
+    anchor = (await center.open("download"))["description_placeholders"]["link"]
+    link = anchor.split('"')[1]
+    anonymous = await hass_client_no_auth()
+    assert (await anonymous.get(link)).status == HTTPStatus.OK
+
+    hass.auth.async_remove_refresh_token(center.refresh_token)
+
+    assert (await anonymous.get(link)).status == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.usefixtures("sharing_entry")
 async def test_download_needs_a_persons_session(hass: HomeAssistant) -> None:
     """Started from code (no browser session), no link is made."""
     entry = hass.config_entries.async_entries(DOMAIN)[0]
