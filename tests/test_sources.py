@@ -6,7 +6,7 @@ Printer entities are created the way the real integrations register them
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 import logging
 from typing import Any
 
@@ -16,6 +16,8 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
+from custom_components.printernizer_usage.payload import Period
+from custom_components.printernizer_usage.report import PLACEHOLDER_ID
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STARTED,
     EVENT_HOMEASSISTANT_STOP,
@@ -334,8 +336,16 @@ async def test_connection_changes_count_once_they_settle(
     await async_advance(hass, freezer, timedelta(seconds=61))
 
     day = await _today(hass)
-    assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
+    assert day["events"] == {
+        "printer_disconnected": 1,
+        "printer_connected": 1,
+        "error_occurred": 1,
+    }
     assert day["labels"]["printer_connected"] == {"printer_type": {"prusa": 1}}
+    assert day["labels"]["error_occurred"] == {
+        "component": {"prusalink": 1},
+        "error_type": {"update_failed": 1},
+    }
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -357,7 +367,14 @@ async def test_bambu_online_sensor_and_offline_state(
     await async_advance(hass, freezer, timedelta(seconds=61))
 
     day = await _today(hass)
-    assert day["events"] == {"printer_disconnected": 1, "printer_connected": 1}
+    # One outage (the sensor off, then the state offline): one disconnection,
+    # one error.
+    assert day["events"] == {
+        "printer_disconnected": 1,
+        "printer_connected": 1,
+        "error_occurred": 1,
+    }
+    assert day["labels"]["error_occurred"]["component"] == {"bambu_lab": 1}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -396,7 +413,7 @@ async def test_start_and_stop_of_home_assistant(
 
 @pytest.mark.usefixtures("init_integration")
 async def test_errors_of_printer_integrations_keep_only_class_and_domain(
-    hass: HomeAssistant,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     logger = logging.getLogger("homeassistant.components.prusalink.coordinator")
     error = ConnectionRefusedError("printer at 192.168.1.50 refused /home/john/a.gcode")
@@ -408,14 +425,300 @@ async def test_errors_of_printer_integrations_keep_only_class_and_domain(
     logging.getLogger("homeassistant.components.ipp").error("Paper jam")
     logging.getLogger("homeassistant.components.prusalink").warning("Slow")
     await hass.async_block_till_done()
+    # No printer dropped out around them: each counts once the connectivity
+    # threshold has passed without an outage.
+    assert await _today(hass) == {}
+    await async_advance(hass, freezer, timedelta(seconds=61))
 
     export = await async_export(hass)
     day = export["counts"]["days"][TODAY]
     assert day["events"] == {"error_occurred": 2}
     assert day["labels"]["error_occurred"] == {
         "component": {"prusalink": 1, "bambu_lab": 1},
-        "error_type": {"connection_refused_error": 1},
+        "error_type": {"connection_refused_error": 1, "update_failed": 1},
     }
     text = str(export)
     for secret in ("192.168.1.50", "john", "gcode", "01P00A", "MQTT"):
         assert secret not in text
+
+
+# --- OctoPrint endings, from the state and the job percentage ----------------
+
+OCTOPRINT_DEVICE = "6f1d8a2c-0000-4000-8000-000000000001"
+
+
+def _octoprint(hass: HomeAssistant) -> tuple[str, str]:
+    """Register an OctoPrint device's Current State and Job Percentage sensors.
+
+    Unique IDs as HA core's octoprint/sensor.py builds them:
+    f"{sensor_type}-{device_id}".
+    """
+    state = _printer(hass, "octoprint", f"Current State-{OCTOPRINT_DEVICE}")
+    registry = er.async_get(hass)
+    state_entry = registry.async_get(state)
+    assert state_entry is not None
+    progress = registry.async_get_or_create(
+        "sensor",
+        "octoprint",
+        f"Job Percentage-{OCTOPRINT_DEVICE}",
+        config_entry=hass.config_entries.async_get_entry(
+            state_entry.config_entry_id  # type: ignore[arg-type]
+        ),
+        device_id=state_entry.device_id,
+    )
+    return state, progress.entity_id
+
+
+async def _poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    wait: timedelta,
+    *writes: tuple[str, str],
+) -> None:
+    """One coordinator update: its entities written one after the other."""
+    freezer.tick(wait)
+    for entity_id, value in writes:
+        hass.states.async_set(entity_id, value)
+    await hass.async_block_till_done()
+    # An ending is decided once the whole update is written: one loop turn on.
+    await hass.async_block_till_done()
+
+
+POLL = timedelta(seconds=30)
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("state_first", [True, False])
+@pytest.mark.parametrize(
+    ("name", "updates", "outcome"),
+    [
+        pytest.param(
+            "finished",
+            [("printing", "99.6"), ("operational", "100")],
+            "job_completed",
+            id="finished",
+        ),
+        pytest.param(
+            "cancelled",
+            [("printing", "41.2"), ("operational", "0")],
+            "job_failed",
+            id="cancelled-between-polls",
+        ),
+        pytest.param(
+            "error",
+            [
+                ("printing", "41.2"),
+                (STATE_UNAVAILABLE, STATE_UNAVAILABLE),
+                ("operational", "0"),
+            ],
+            "job_failed",
+            id="error-mid-print",
+        ),
+        pytest.param(
+            "finished-while-away",
+            [
+                ("printing", "99.6"),
+                (STATE_UNAVAILABLE, STATE_UNAVAILABLE),
+                ("operational", "100"),
+            ],
+            "job_completed",
+            id="finished-while-unavailable",
+        ),
+    ],
+)
+async def test_octoprint_ending_from_the_job_percentage(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    state_first: bool,
+    name: str,
+    updates: list[tuple[str, str]],
+    outcome: str,
+) -> None:
+    state, progress = _octoprint(hass)
+    await hass.async_block_till_done()
+    await _poll(hass, freezer, NOW, (state, "operational"), (progress, "0"))
+    await _poll(hass, freezer, POLL, (state, "printing"), (progress, "0.1"))
+    for value, percent in updates:
+        writes = [(state, value), (progress, percent)]
+        await _poll(
+            hass,
+            freezer,
+            timedelta(minutes=30),
+            *(writes if state_first else writes[::-1]),
+        )
+
+    day = await _today(hass)
+    assert day["events"]["job_created"] == 1
+    assert day["events"][outcome] == 1
+    assert {"job_completed", "job_failed"} - {outcome} & set(day["events"]) == set()
+    if outcome == "job_completed":
+        assert day["labels"]["job_completed"]["duration_bucket"] == {"1-3h": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_octoprint_finishing_seen_is_completed_without_a_percentage(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    state, _progress = _octoprint(hass)
+    await hass.async_block_till_done()
+    await _states(
+        hass,
+        freezer,
+        state,
+        ("Operational", NOW),
+        ("Printing", NOW),
+        ("Finishing", timedelta(minutes=20)),
+        ("Operational", POLL),
+    )
+    day = await _today(hass)
+    assert day["events"] == {"job_created": 1, "job_completed": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("back", ["operational", "printing"])
+async def test_octoprint_outage_and_flap(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, back: str
+) -> None:
+    state, progress = _octoprint(hass)
+    logger = logging.getLogger("homeassistant.components.octoprint.coordinator")
+    await hass.async_block_till_done()
+    await _poll(hass, freezer, NOW, (state, "operational"), (progress, "0"))
+    await _poll(hass, freezer, POLL, (state, "printing"), (progress, "3"))
+
+    # A flap (one failed poll): no error, no disconnection, the job goes on.
+    logger.error("Error fetching %s data: %s", "octoprint-x", "Printer offline")
+    await _poll(hass, freezer, POLL, (state, STATE_UNAVAILABLE), (progress, "3"))
+    await _poll(hass, freezer, POLL, (state, "printing"), (progress, "4"))
+    await async_advance(hass, freezer, timedelta(minutes=2))
+    assert (await _today(hass))["events"] == {"job_created": 1}
+
+    # A long outage: one disconnection, one error; back printing the job
+    # goes on, back operational without 100 % it failed.
+    logger.error("Error fetching %s data: %s", "octoprint-x", "Printer offline")
+    await _poll(
+        hass, freezer, POLL, (state, STATE_UNAVAILABLE), (progress, STATE_UNAVAILABLE)
+    )
+    for _ in range(10):
+        await async_advance(hass, freezer, POLL)
+    await _poll(hass, freezer, POLL, (state, back), (progress, "0"))
+    await async_advance(hass, freezer, timedelta(minutes=2))
+
+    day = await _today(hass)
+    expected = {
+        "job_created": 1,
+        "printer_disconnected": 1,
+        "printer_connected": 1,
+        "error_occurred": 1,
+    }
+    if back == "operational":
+        expected["job_failed"] = 1
+    assert day["events"] == expected
+    assert day["labels"]["error_occurred"] == {
+        "component": {"octoprint": 1},
+        "error_type": {"update_failed": 1},
+    }
+
+
+# --- outage errors ------------------------------------------------------------
+
+
+async def _error_summary(hass: HomeAssistant) -> dict[str, int]:
+    """Return the error_summary of a report covering today."""
+    (entry,) = hass.config_entries.async_entries("printernizer_usage")
+    day = date.fromisoformat(TODAY)
+    report = await entry.runtime_data.async_build_report(
+        Period(day, day + timedelta(days=1)), PLACEHOLDER_ID, day
+    )
+    summary: dict[str, int] = report["error_summary"]
+    return summary
+
+
+def _errors_week(hass: HomeAssistant) -> int:
+    """Return the "Errors this week" sensor, found by its unique ID."""
+    entries = [
+        entry
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == "printernizer_usage"
+        and entry.unique_id.endswith("_errors_week")
+    ]
+    assert len(entries) == 1
+    state = hass.states.get(entries[0].entity_id)
+    assert state is not None
+    return int(state.state)
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("exc_info", "error_type"),
+    [
+        pytest.param(False, "update_failed", id="update-failed"),
+        pytest.param(True, "connection_refused_error", id="exception-class"),
+    ],
+)
+async def test_prusalink_outage_of_three_coordinators_is_one_error(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    exc_info: bool,
+    error_type: str,
+) -> None:
+    entity_id = _printer(hass, "prusalink", "01ABC_printer.state")
+    logger = logging.getLogger("homeassistant.components.prusalink.coordinator")
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("idle", NOW))
+
+    # The status, legacy status and job coordinators each fail once.
+    freezer.tick(POLL)
+    for _ in range(3):
+        if exc_info:
+            # What `logger.exception` writes in HA's coordinator.
+            error = ConnectionRefusedError("192.168.1.50")
+            logger.error(
+                "Unexpected error fetching %s data",
+                "prusalink",
+                exc_info=(ConnectionRefusedError, error, None),
+            )
+        else:
+            logger.error("Error fetching %s data: %s", "prusalink", "Cannot connect")
+    hass.states.async_set(entity_id, STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    # Failed polls go on for ten minutes; the coordinators log only the first.
+    for _ in range(20):
+        await async_advance(hass, freezer, POLL)
+    await _states(hass, freezer, entity_id, ("idle", POLL))
+    await async_advance(hass, freezer, timedelta(minutes=2))
+
+    export = await async_export(hass)
+    day = export["counts"]["days"][TODAY]
+    assert day["events"] == {
+        "printer_disconnected": 1,
+        "printer_connected": 1,
+        "error_occurred": 1,
+    }
+    assert day["labels"]["error_occurred"] == {
+        "component": {"prusalink": 1},
+        "error_type": {error_type: 1},
+    }
+    assert "192.168.1.50" not in str(export)
+    # The report and the "Errors this week" sensor say the same.
+    assert await _error_summary(hass) == {error_type: 1}
+    assert _errors_week(hass) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_prusalink_flap_counts_no_error(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entity_id = _printer(hass, "prusalink", "01ABC_printer.state")
+    logger = logging.getLogger("homeassistant.components.prusalink.coordinator")
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("idle", NOW))
+    freezer.tick(POLL)
+    for _ in range(3):
+        logger.error("Error fetching %s data: %s", "prusalink", "Cannot connect")
+    hass.states.async_set(entity_id, STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    await _states(hass, freezer, entity_id, ("idle", POLL))
+    await async_advance(hass, freezer, timedelta(minutes=5))
+    assert await _today(hass) == {}
+    assert await _error_summary(hass) == {}
+    assert _errors_week(hass) == 0

@@ -1,9 +1,11 @@
 """What HA's 3D-printer integrations look like, and how their states become jobs.
 
 Pure Python, no Home Assistant imports. Each known integration is one table
-entry: its printer type, how to recognise its print-state entity, and how its
-states map to the start and end of a job. `JobTracker` turns a stream of
-states (and Bambu Lab's bus events) into job events, counting every job once.
+entry: its printer type, how to recognise its print-state entity, how its
+states map to the start and end of a job, and how the outcome of an ending is
+decided (`Ending`). `JobTracker` turns a stream of states (and Bambu Lab's bus
+events, and OctoPrint's job percentage) into job events, counting every job
+once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+import math
 from typing import Any, Final
 
 
@@ -25,6 +28,22 @@ class Step(StrEnum):
     # Idle while a job was thought to run: it ended unseen (HA was down), and
     # how is unknown, so it is closed without counting an outcome.
     IDLE = "idle"
+    # Back to ready after a job, with nothing in the state saying how it went:
+    # the outcome is decided by the integration's `Ending` rule.
+    END = "end"
+
+
+class Ending(StrEnum):
+    """How the outcome of a job's end is decided, per integration."""
+
+    # The state the job ends in names the outcome (finished / stopped ...).
+    BY_STATE = "by_state"
+    # An end state names the outcome where there is one; a plain return to
+    # ready (`Step.END`) is completed only when the job-percentage entity of
+    # the same device last showed 100, and failed otherwise. When the state
+    # entity goes unavailable during a job, the percentage seen before no
+    # longer counts: only 100 shown after it is back makes the end completed.
+    BY_PROGRESS = "by_progress"
 
 
 def normalize(state: str | None) -> str:
@@ -72,7 +91,11 @@ def _octoprint(old: str, new: str) -> Step | None:
         # Only a cancel ends a paused print.
         if old.startswith(("cancel", "paus")):
             return Step.FAILED
-        return Step.COMPLETED
+        if old == "finishing":
+            return Step.COMPLETED
+        # Finishing and Cancelling last seconds and are mostly polled past:
+        # the job percentage decides (Ending.BY_PROGRESS).
+        return Step.END
     return None
 
 
@@ -109,6 +132,9 @@ class PrinterIntegration:
     is_state_entity: Callable[[str], bool]  # by the entity registry's unique_id
     classify: Callable[[str, str], Step | None]  # (old, new), both normalized
     offline_states: frozenset[str] = frozenset()
+    ending: Ending = Ending.BY_STATE
+    # The job-percentage entity of the same device, by unique_id (BY_PROGRESS).
+    is_progress_entity: Callable[[str], bool] | None = None
 
 
 KNOWN_INTEGRATIONS: Final = {
@@ -120,8 +146,14 @@ KNOWN_INTEGRATIONS: Final = {
         PrinterIntegration(
             "octoprint",
             "octoprint",
+            # HA core octoprint/sensor.py (2025.4.4 and 2026.2.3): unique_id
+            # f"{sensor_type}-{device_id}", "Current State" / "Job Percentage";
+            # OctoPrint keeps 100 % after a finished job and resets it on a
+            # cancel (the sensor then shows 0).
             lambda uid: uid.startswith("Current State-"),
             _octoprint,
+            ending=Ending.BY_PROGRESS,
+            is_progress_entity=lambda uid: uid.startswith("Job Percentage-"),
         ),
         PrinterIntegration(
             "bambu_lab",
@@ -175,24 +207,53 @@ class JobTracker:
         self.in_progress = False
         self.started_at: datetime | None = None
         self.last_state = ""
+        # The last job percentage shown (Ending.BY_PROGRESS), None if unknown.
+        self.progress: float | None = None
+        # A Step.END whose outcome waits for the rest of the same update.
+        self.ending_at: datetime | None = None
 
     def on_state(
         self, integration: PrinterIntegration, state: str | None, now: datetime
     ) -> list[JobEvent]:
         """Follow a new state of the print-state entity."""
         new = normalize(state)
+        events = self.resolve_end()
+        if new == "unavailable" and integration.ending is Ending.BY_PROGRESS:
+            # The job was interrupted: what it showed before proves nothing.
+            self.progress = None
         if (
             new in NO_INFORMATION
             or new in integration.offline_states
             or new == self.last_state  # only attributes changed, or a blip
         ):
-            return []
+            return events
         # Without an earlier state (first sight after a restart or setup) a
         # running job is known to exist, but not since when.
         first_sight = not self.last_state
         step = integration.classify(self.last_state, new)
         self.last_state = new
-        return self.on_step(step, now, start_known=not first_sight)
+        return events + self.on_step(step, now, start_known=not first_sight)
+
+    def on_progress(self, state: str | None) -> None:
+        """Follow the job-percentage entity of the same device."""
+        try:
+            value = float(normalize(state))
+        except ValueError:
+            return  # unavailable, unknown: nothing shown
+        if math.isfinite(value):
+            self.progress = value
+
+    def resolve_end(self) -> list[JobEvent]:
+        """Decide a pending Step.END: completed only with 100 % shown.
+
+        Called once the update that ended the job has been seen whole (its
+        job percentage may be written just after its state).
+        """
+        if (ended := self.ending_at) is None:
+            return []
+        self.ending_at = None
+        done = self.progress is not None and self.progress >= 100
+        return self._end(Step.COMPLETED if done else Step.FAILED, ended)
 
     def on_step(
         self, step: Step | None, now: datetime, *, start_known: bool = True
@@ -204,10 +265,16 @@ class JobTracker:
                 return []
             self.in_progress = True
             self.started_at = now if start_known else None
+            self.progress = None
             return [("job_created", metadata)]
+        if step is Step.END:
+            if self.in_progress:
+                self.ending_at = now
+            return []
         if step is Step.IDLE:
             self.in_progress = False
             self.started_at = None
+            self.ending_at = None
             return []
         if step is Step.ATTENTION:
             return [
@@ -216,11 +283,19 @@ class JobTracker:
                     {"error_type": "printer_attention", "component": "printer"},
                 )
             ]
-        if step not in (Step.COMPLETED, Step.FAILED) or not self.in_progress:
+        if step not in (Step.COMPLETED, Step.FAILED):
+            return []
+        return self._end(step, now)
+
+    def _end(self, step: Step, now: datetime) -> list[JobEvent]:
+        metadata: dict[str, Any] = {"printer_type": self.printer_type}
+        if not self.in_progress:
             # An end without a job in progress was already counted (the other
             # source of the same printer, or the state repeated).
             return []
         self.in_progress = False
+        self.progress = None
+        self.ending_at = None
         if step is Step.COMPLETED:
             if self.started_at is not None and now >= self.started_at:
                 minutes = (now - self.started_at).total_seconds() / 60

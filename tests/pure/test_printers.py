@@ -19,8 +19,10 @@ from custom_components.printernizer_usage.printers import (
     KNOWN_INTEGRATIONS,
     NO_INFORMATION,
     PRINTER_TYPE_BY_DOMAIN,
+    Ending,
     JobEvent,
     JobTracker,
+    PrinterIntegration,
     Step,
     normalize,
 )
@@ -153,6 +155,17 @@ class Printer:
         for state in states:
             self.now += timedelta(minutes=after)
             new += self.tracker.on_state(self.integration, state, self.now)
+            # As the watcher does once the update is written whole.
+            new += self.tracker.resolve_end()
+        self.events += new
+        return new
+
+    def update(self, state: str, percent: str, after: float = 1) -> list[JobEvent]:
+        """One OctoPrint update: the state, then the job percentage."""
+        self.now += timedelta(minutes=after)
+        new = self.tracker.on_state(self.integration, state, self.now)
+        self.tracker.on_progress(percent)
+        new += self.tracker.resolve_end()
         self.events += new
         return new
 
@@ -206,6 +219,26 @@ def test_known_integrations_and_printer_types() -> None:
             "printer_type": printer_type
         }
     assert BAMBU_EVENT == "bambu_lab_event"
+
+
+def test_endings_per_integration() -> None:
+    # OctoPrint's end states are mostly polled past: its job percentage decides.
+    octoprint = KNOWN_INTEGRATIONS["octoprint"]
+    assert octoprint.ending is Ending.BY_PROGRESS
+    assert octoprint.is_progress_entity is not None
+    assert octoprint.is_progress_entity("Job Percentage-8d0a2f4e-1b5c")
+    assert not octoprint.is_progress_entity("Current State-8d0a2f4e-1b5c")
+    assert not octoprint.is_state_entity("Job Percentage-8d0a2f4e-1b5c")
+    # The others end in a state that names the outcome.
+    for domain in ("prusalink", "bambu_lab", "moonraker"):
+        assert KNOWN_INTEGRATIONS[domain].ending is Ending.BY_STATE
+        assert KNOWN_INTEGRATIONS[domain].is_progress_entity is None
+        for old in STATE_WORDS[domain]:
+            for new in STATE_WORDS[domain]:
+                step = KNOWN_INTEGRATIONS[domain].classify(
+                    normalize(old), normalize(new)
+                )
+                assert step is not Step.END
 
 
 def test_offline_states() -> None:
@@ -265,6 +298,11 @@ def test_classify_prusalink(old: str, new: str, step: Step | None) -> None:
         ("operational", normalize("Starting"), Step.START),
         ("finishing", "operational", Step.COMPLETED),
         ("cancelling", "operational", Step.FAILED),
+        ("paused", "operational", Step.FAILED),
+        # Finishing or Cancelling polled past: the job percentage decides.
+        ("printing", "operational", Step.END),
+        ("printing_sd", "operational", Step.END),
+        ("resuming", "operational", Step.END),
         ("printing", "error", Step.FAILED),
         ("printing", "offline_after_error", Step.FAILED),
         ("printing", normalize("Offline after error"), Step.FAILED),
@@ -903,8 +941,35 @@ def _runs(draw: st.DrawFn) -> tuple[str, list[tuple[str, Any, int]]]:
     ]
     if domain == "bambu_lab":
         ops.append(st.tuples(st.just("bus"), st.sampled_from(_BUS_TYPES), seconds))
+    if domain == "octoprint":
+        percent = st.sampled_from(["0", "41.2", "100", "100.0", "unavailable"])
+        ops.append(st.tuples(st.just("progress"), percent, seconds))
+        ops.append(st.tuples(st.just("resolve"), st.none(), seconds))
     steps = draw(st.lists(st.one_of(*ops), max_size=40))
     return domain, steps
+
+
+def _apply(
+    tracker: JobTracker,
+    integration: PrinterIntegration,
+    op: str,
+    value: Any,
+    now: datetime,
+) -> tuple[JobTracker, list[JobEvent]]:
+    """Apply one random operation; return the tracker (new after a restart)."""
+    if op == "state":
+        return tracker, tracker.on_state(integration, value, now)
+    if op == "bus":
+        return tracker, tracker.on_step(BAMBU_EVENT_STEPS.get(value), now)
+    if op == "progress":
+        tracker.on_progress(value)
+        return tracker, []
+    if op == "resolve":
+        return tracker, tracker.resolve_end()
+    data = json.loads(json.dumps(tracker.as_dict()))
+    restored = JobTracker.from_dict(data)
+    assert restored.as_dict() == data
+    return restored, []
 
 
 @settings(max_examples=300, deadline=None)
@@ -921,16 +986,11 @@ def test_random_runs_keep_jobs_consistent(
     for op, value, seconds in steps:
         now += timedelta(seconds=seconds)
         was_in_progress = tracker.in_progress
-        if op == "state":
-            events = tracker.on_state(integration, value, now)
-        elif op == "bus":
-            events = tracker.on_step(BAMBU_EVENT_STEPS.get(value), now)
-        else:
-            data = json.loads(json.dumps(tracker.as_dict()))
-            tracker = JobTracker.from_dict(data)
-            assert tracker.as_dict() == data
-            events = []
-        assert len(events) <= 1
+        # A pending ending is measured to the update that ended the job.
+        ended_at = tracker.ending_at or now
+        tracker, events = _apply(tracker, integration, op, value, now)
+        # A pending OctoPrint ending resolves before the state that follows.
+        assert len(events) <= (2 if domain == "octoprint" else 1)
         for event_type, metadata in events:
             sanitized = sanitize_event(event_type, metadata)
             assert sanitized.dropped_keys == 0
@@ -945,7 +1005,7 @@ def test_random_runs_keep_jobs_consistent(
                     minutes = metadata["duration_minutes"]
                     assert minutes >= 0
                     assert created_at is not None
-                    assert minutes == (now - created_at).total_seconds() / 60
+                    assert minutes == (ended_at - created_at).total_seconds() / 60
                     assert dict(sanitized.labels)["duration_bucket"] in (
                         DURATION_BUCKETS
                     )
@@ -973,3 +1033,136 @@ def test_classify_never_raises(domain: str, old: str, new: str) -> None:
     assert step is None or isinstance(step, Step)
     if step is Step.ATTENTION:
         assert domain == "prusalink"
+
+
+# --- OctoPrint: endings decided by the job percentage --------------------------
+
+
+@pytest.mark.parametrize(
+    ("updates", "expected"),
+    [
+        pytest.param(
+            [("printing", "99.6"), ("operational", "100")],
+            "job_completed",
+            id="finished",
+        ),
+        pytest.param(
+            [("printing", "100"), ("operational", "100.0")],
+            "job_completed",
+            id="finished-100-while-printing",
+        ),
+        pytest.param(
+            [("printing", "41.2"), ("operational", "0")],
+            "job_failed",
+            id="cancelled-between-polls",
+        ),
+        pytest.param(
+            [("printing", "41.2"), ("operational", "unavailable")],
+            "job_failed",
+            id="no-percentage",
+        ),
+        pytest.param(
+            [
+                ("printing", "41.2"),
+                ("unavailable", "unavailable"),
+                ("operational", "0"),
+            ],
+            "job_failed",
+            id="error-mid-print",
+        ),
+        pytest.param(
+            [("printing", "100"), ("unavailable", "unavailable"), ("operational", "0")],
+            "job_failed",
+            id="100-before-the-outage-proves-nothing",
+        ),
+        pytest.param(
+            [
+                ("printing", "97"),
+                ("unavailable", "unavailable"),
+                ("operational", "100"),
+            ],
+            "job_completed",
+            id="back-with-100",
+        ),
+        pytest.param(
+            [("finishing", "100"), ("operational", "0")],
+            "job_completed",
+            id="finishing-seen",
+        ),
+        pytest.param(
+            [("cancelling", "41.2"), ("operational", "100")],
+            "job_failed",
+            id="cancelling-seen",
+        ),
+    ],
+)
+def test_octoprint_ending_from_the_job_percentage(
+    updates: list[tuple[str, str]], expected: str
+) -> None:
+    printer = Printer("octoprint")
+    printer.update("operational", "0")
+    printer.update("printing", "0.1")
+    start = printer.now
+    for state, percent in updates:
+        printer.update(state, percent, after=30)
+    assert printer.types() == ["job_created", expected]
+    assert printer.tracker.in_progress is False
+    assert printer.tracker.ending_at is None
+    if expected == "job_completed":
+        minutes = (printer.now - start).total_seconds() / 60
+        assert printer.events[-1][1]["duration_minutes"] == minutes
+
+
+@pytest.mark.parametrize("state_first", [True, False])
+def test_octoprint_percentage_written_before_or_after_the_state(
+    state_first: bool,
+) -> None:
+    integration = KNOWN_INTEGRATIONS["octoprint"]
+    tracker = JobTracker("octoprint")
+    tracker.on_state(integration, "operational", T0)
+    tracker.on_state(integration, "printing", T0)
+    tracker.on_progress("99.9")
+    end = T0 + timedelta(hours=2)
+    if state_first:
+        assert tracker.on_state(integration, "operational", end) == []
+        assert tracker.in_progress is True
+        tracker.on_progress("100")
+    else:
+        tracker.on_progress("100")
+        assert tracker.on_state(integration, "operational", end) == []
+    events = tracker.resolve_end()
+    assert [event_type for event_type, _ in events] == ["job_completed"]
+    # Measured to the update that ended the job.
+    assert events[0][1]["duration_minutes"] == 120
+    assert tracker.resolve_end() == []
+
+
+def test_octoprint_unresolved_ending_resolves_with_the_next_state() -> None:
+    integration = KNOWN_INTEGRATIONS["octoprint"]
+    tracker = JobTracker("octoprint")
+    tracker.on_state(integration, "operational", T0)
+    tracker.on_state(integration, "printing", T0)
+    tracker.on_state(integration, "operational", T0)
+    events = tracker.on_state(integration, "printing", T0)
+    assert [event_type for event_type, _ in events] == ["job_failed", "job_created"]
+
+
+def test_octoprint_outage_back_printing_goes_on() -> None:
+    printer = Printer("octoprint")
+    printer.update("operational", "0")
+    printer.update("printing", "10")
+    printer.update("unavailable", "unavailable", after=10)
+    printer.update("printing", "60", after=10)
+    assert printer.types() == ["job_created"]
+    printer.update("operational", "100", after=30)
+    assert printer.types() == ["job_created", "job_completed"]
+
+
+@pytest.mark.parametrize("value", ["unknown", "unavailable", "", None, "nan", "abc"])
+def test_octoprint_percentage_without_a_number_is_ignored(value: str | None) -> None:
+    tracker = JobTracker("octoprint")
+    tracker.progress = 55
+    tracker.on_progress(value)
+    assert tracker.progress == 55
+    tracker.on_progress("100")
+    assert tracker.progress == 100

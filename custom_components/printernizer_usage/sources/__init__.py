@@ -11,7 +11,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from ..const import ATTR_EVENT_TYPE, ATTR_METADATA, EVENT_USAGE
 from ..privacy import InvalidMetadataError, UnknownEventTypeError
 from ..runtime import PrinternizerUsageConfigEntry
-from .errors import async_setup_error_counting
+from .errors import OutageErrors, async_setup_error_counting
 from .fleet import async_setup_fleet
 from .jobs import PrinterWatcher
 from .lifecycle import async_setup_lifecycle
@@ -38,5 +38,7 @@ def async_setup_sources(
     entry.async_on_unload(hass.bus.async_listen(EVENT_USAGE, _async_handle_usage_event))
     async_setup_lifecycle(hass, entry)
     async_setup_fleet(hass, entry)
-    async_setup_error_counting(hass, entry)
-    entry.async_on_unload(PrinterWatcher(hass, runtime).async_start())
+    # Errors logged during a printer's outage are counted with the outage.
+    outages = OutageErrors(hass, runtime)
+    async_setup_error_counting(hass, entry, outages)
+    entry.async_on_unload(PrinterWatcher(hass, runtime, outages).async_start())

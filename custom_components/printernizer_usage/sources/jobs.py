@@ -7,7 +7,6 @@ by their state words alone: paper printers use the same words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Final
 
 from homeassistant.const import STATE_OFF, STATE_UNAVAILABLE
@@ -38,30 +37,36 @@ from ..printers import (
     normalize,
 )
 from ..runtime import UsageRuntime
+from .errors import CONNECTIVITY_SETTLE, OutageErrors
 
-# A connection change counts only once it has lasted this long, so a
-# flapping connection counts once.
-CONNECTIVITY_SETTLE: Final = timedelta(minutes=1)
 _BAMBU_ONLINE_SUFFIX: Final = "_online"
+# What a watched entity tells about its printer.
+_JOB: Final = "job"  # the print-state entity: jobs and connectivity
+_ONLINE: Final = "online"  # a connectivity entity (Bambu Lab's `_online`)
+_PROGRESS: Final = "progress"  # the job percentage (Ending.BY_PROGRESS)
 
 
 @dataclass(frozen=True, slots=True)
 class _Watched:
     integration: PrinterIntegration
     printer: str  # device id, or the registry entry id for an entity without device
-    job_states: bool  # the print-state entity (else only connectivity)
+    role: str  # _JOB, _ONLINE or _PROGRESS
 
 
 class PrinterWatcher:
     """Follows the printers' entities and turns what they do into events."""
 
-    def __init__(self, hass: HomeAssistant, runtime: UsageRuntime) -> None:
+    def __init__(
+        self, hass: HomeAssistant, runtime: UsageRuntime, outages: OutageErrors
+    ) -> None:
         """Use (and persist through) the runtime's job trackers."""
         self.hass = hass
         self.runtime = runtime
         self._watched: dict[str, _Watched] = {}
         self._online: dict[str, bool] = {}
         self._settling: dict[str, CALLBACK_TYPE] = {}
+        self._resolving: set[str] = set()
+        self._outages = outages
         self._unsub_states: CALLBACK_TYPE | None = None
 
     @callback
@@ -100,13 +105,19 @@ class PrinterWatcher:
                 continue
             printer = entry.device_id or entry.id
             if integration.is_state_entity(entry.unique_id):
-                watched[entry.entity_id] = _Watched(integration, printer, True)
+                watched[entry.entity_id] = _Watched(integration, printer, _JOB)
             elif (
                 integration.domain == "bambu_lab"
                 and entry.domain == "binary_sensor"
                 and entry.unique_id.endswith(_BAMBU_ONLINE_SUFFIX)
             ):
-                watched[entry.entity_id] = _Watched(integration, printer, False)
+                watched[entry.entity_id] = _Watched(integration, printer, _ONLINE)
+            elif (
+                integration.is_progress_entity is not None
+                and entry.domain == "sensor"
+                and integration.is_progress_entity(entry.unique_id)
+            ):
+                watched[entry.entity_id] = _Watched(integration, printer, _PROGRESS)
         if watched.keys() == self._watched.keys():
             self._watched = watched
             return
@@ -151,12 +162,34 @@ class PrinterWatcher:
     ) -> None:
         if (watched := self._watched.get(entity_id)) is None:
             return
+        if watched.role == _PROGRESS:
+            if new_state is not None:
+                self._tracker(watched).on_progress(new_state.state)
+            return
         self._async_connectivity(watched, old_state, new_state)
-        if watched.job_states and new_state is not None:
+        if watched.role == _JOB and new_state is not None:
             tracker = self._tracker(watched)
             self._async_count(
                 tracker.on_state(watched.integration, new_state.state, dt_util.utcnow())
             )
+            if tracker.ending_at is not None:
+                self._async_resolve_soon(watched.printer, tracker)
+
+    @callback
+    def _async_resolve_soon(self, printer: str, tracker: JobTracker) -> None:
+        # An ending waits for the rest of the same update: a coordinator writes
+        # its entities one after the other, the job percentage maybe after the
+        # state, all before the loop runs anything scheduled now.
+        if printer in self._resolving:
+            return
+        self._resolving.add(printer)
+
+        @callback
+        def _async_resolve() -> None:
+            self._resolving.discard(printer)
+            self._async_count(tracker.resolve_end())
+
+        self.hass.loop.call_soon(_async_resolve)
 
     @callback
     def _async_bambu_event(self, event: Event) -> None:
@@ -181,7 +214,7 @@ class PrinterWatcher:
         value = state.state
         if value == STATE_UNAVAILABLE:
             return False
-        if not watched.job_states:
+        if watched.role == _ONLINE:
             return value != STATE_OFF
         return normalize(value) not in watched.integration.offline_states
 
@@ -193,6 +226,8 @@ class PrinterWatcher:
         if new_state is None:
             return  # the entity was removed: not a disconnection
         online = self._is_online(watched, new_state)
+        domain = watched.integration.domain
+        self._outages.async_set_online(domain, printer, online)
         if old_state is None or self.hass.state is not CoreState.running:
             # First sight, start-up or shutdown: note it, count nothing.
             self._online[printer] = online
@@ -201,6 +236,7 @@ class PrinterWatcher:
         self._async_cancel_settling(printer)
         if online == self._online.get(printer, online):
             return  # back as it was within the minute: nothing happened
+        since = dt_util.utcnow()
 
         @callback
         def _async_settled(_now: Any) -> None:
@@ -210,6 +246,9 @@ class PrinterWatcher:
                 "printer_connected" if online else "printer_disconnected",
                 {"printer_type": watched.integration.printer_type},
             )
+            if not online:
+                # One outage of one printer: one error, typed by its records.
+                self._outages.async_outage(domain, since)
 
         self._settling[printer] = async_call_later(
             self.hass,
