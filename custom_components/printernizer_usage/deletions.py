@@ -78,10 +78,6 @@ class DeletionQueue:
         """Start from stored requests."""
         self.items = list(items)
 
-    def __len__(self) -> int:
-        """Return how many requests are pending."""
-        return len(self.items)
-
     def queue(self, installation_id: str, destination: Destination) -> None:
         """Ask `destination` to delete `installation_id` (once)."""
         for item in self.items:

@@ -817,11 +817,11 @@ def test_queue_keeps_one_request_per_id_and_service() -> None:
     queue = DeletionQueue()
     queue.queue(OTHER_ID, DESTINATION)
     queue.queue(OTHER_ID, Destination(ENDPOINT, "another-key"))
-    assert len(queue) == 1
+    assert len(queue.items) == 1
     assert queue.items[0].destination == DESTINATION
     queue.queue(OTHER_ID, OTHER_DESTINATION)
     queue.queue(INSTALLATION_ID, DESTINATION)
-    assert len(queue) == 3
+    assert len(queue.items) == 3
     assert [(item.installation_id, item.destination) for item in queue.items] == [
         (OTHER_ID, DESTINATION),
         (OTHER_ID, OTHER_DESTINATION),
@@ -843,7 +843,7 @@ def test_queue_due_returns_the_oldest_due() -> None:
     assert queue.due(NOW) is third
     queue.remove(third)
     assert queue.due(NOW) is None
-    assert len(queue) == 0
+    assert len(queue.items) == 0
 
 
 def test_queue_due_none_while_all_wait() -> None:
@@ -967,9 +967,6 @@ def test_submitted_ids_are_unique_in_order() -> None:
         ],
     )
     assert installation.submitted_ids == [OTHER_ID, INSTALLATION_ID]
-    assert installation.destinations_of(OTHER_ID) == [DESTINATION, OTHER_DESTINATION]
-    assert installation.destinations_of(INSTALLATION_ID) == [DESTINATION]
-    assert installation.destinations_of("unknown") == []
 
 
 def test_installation_round_trip() -> None:
@@ -1020,7 +1017,6 @@ def test_installation_from_a_legacy_release() -> None:
         Sent(OTHER_ID, OTHER_DESTINATION),
         Sent(INSTALLATION_ID, LEGACY),
     ]
-    assert installation.destinations_of(OTHER_ID) == [OTHER_DESTINATION]
 
 
 def test_installation_with_ids_only() -> None:
