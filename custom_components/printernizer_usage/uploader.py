@@ -18,7 +18,7 @@ import json
 import random
 from typing import Any, Final, Protocol
 
-from aiohttp import ClientError, ClientTimeout
+from aiohttp import ClientTimeout
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -158,9 +158,7 @@ async def async_request(
             return Response(response.status, response.headers.get("Retry-After"))
     except TimeoutError:
         return Response(None, error="timeout")
-    except ClientError as err:
-        return Response(None, error=type(err).__name__)
-    except Exception as err:  # noqa: BLE001 - a bug here must not stop sending
+    except Exception as err:  # noqa: BLE001 - ClientError, or a bug: retried alike
         return Response(None, error=type(err).__name__)
 
 
