@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.printernizer_usage.const import DEFAULT_ENDPOINT, DOMAIN
+from homeassistant.auth.models import User
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -30,6 +31,7 @@ from .conftest import AGREED_ID
 from .helpers import async_advance, async_call, async_setup_sharing_entry
 
 FLOW_URL = "/api/config/config_entries/options/flow"
+CLIENT_ID = "https://example.com/app"
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -390,3 +392,24 @@ async def test_consent_dialog_shows_an_example_report(hass: HomeAssistant) -> No
         "usage_stats",
         "error_summary",
     }
+
+
+@pytest.mark.usefixtures("sharing_entry")
+async def test_only_administrators_open_the_privacy_center(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_household_user: User,
+) -> None:
+    """A household member cannot reach the preview, the link or the delete."""
+    assert await async_setup_component(hass, "config", {})
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    credential = await hass.auth.async_create_refresh_token(
+        hass_household_user, CLIENT_ID
+    )
+    client = await hass_client(hass.auth.async_create_access_token(credential))
+
+    response = await client.post(FLOW_URL, json={"handler": entry.entry_id})
+
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    export = await async_call(hass, "export")
+    assert export["installation"]["installation_id"] == AGREED_ID
