@@ -143,6 +143,27 @@ NOW = timedelta(0)
             ["standby", "printing", "cancelled"],
             "job_failed",
         ),
+        (
+            "dremel_3d_printer",
+            "SN0000000000_job_phase",
+            "dremel",
+            ["idle", "preparing", "building", "paused", "building", "completed"],
+            "job_completed",
+        ),
+        (
+            "ha_creality_ws",
+            "192.0.2.10-print_status",
+            "creality",
+            ["idle", "printing", "error", "printing", "stopped"],
+            "job_failed",
+        ),
+        (
+            "anycubic_cloud",
+            "00:00:5e:00:53:01-job_state",
+            "anycubic",
+            ["finished", "downloading", "printing", "paused", "printing", "finished"],
+            "job_completed",
+        ),
     ],
 )
 async def test_print_job(

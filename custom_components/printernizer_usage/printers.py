@@ -99,28 +99,97 @@ def _octoprint(old: str, new: str) -> Step | None:
     return None
 
 
-def _bambu_lab(old: str, new: str) -> Step | None:
-    if new in ("prepare", "running") and old in ("", "idle", "finish", "failed"):
-        return Step.START
-    if new == "finish":
-        return Step.COMPLETED
-    if new == "failed":
-        return Step.FAILED
-    if new == "idle":
-        return Step.IDLE
-    return None
+@dataclass(frozen=True, slots=True)
+class _Phases:
+    """Classify an integration whose state words name the phase of the job.
+
+    Entering `job` from outside it starts a job; moving within it (a pause, a
+    resume, preparing -> printing) does not. Words in none of the sets say
+    nothing about the job.
+    """
+
+    job: frozenset[str]  # a job is on: preparing, printing, paused ...
+    completed: frozenset[str]
+    failed: frozenset[str]  # failed or cancelled
+    idle: frozenset[str] = frozenset()  # no job
+
+    def __call__(self, old: str, new: str) -> Step | None:
+        if new in self.job:
+            return None if old in self.job else Step.START
+        if new in self.completed:
+            return Step.COMPLETED
+        if new in self.failed:
+            return Step.FAILED
+        if new in self.idle:
+            return Step.IDLE
+        return None
 
 
-def _moonraker(old: str, new: str) -> Step | None:
-    if new == "printing":
-        return Step.START
-    if new == "complete":
-        return Step.COMPLETED
-    if new in ("cancelled", "error"):
-        return Step.FAILED
-    if new == "standby":
-        return Step.IDLE
-    return None
+# Bambu Lab (ha-bambulab v2.2.22 and main 809391e, 2026-07-31): the state is
+# the printer's gcode_state lower-cased, or "offline" (definitions.py, key
+# "print_status"; pybambu/const.py GCODE_STATE_OPTIONS). Its own
+# event_print_started fires on leaving idle/finish/failed (pybambu/models.py);
+# a cancel ends in "failed". "init" ("Initializing", possibly a printer
+# starting up) is neither a job nor an end.
+_bambu_lab: Final = _Phases(
+    job=frozenset({"slicing", "prepare", "running", "pause"}),
+    completed=frozenset({"finish"}),
+    failed=frozenset({"failed"}),
+    idle=frozenset({"idle"}),
+)
+
+# Moonraker (moonraker-home-assistant 1.13.3 and main 60671db, 2026-06-18): the
+# state is Klipper's print_stats.state (sensor.py, key "print_state"; const.py
+# PRINTSTATES), kept until the next job or a reset to standby.
+_moonraker: Final = _Phases(
+    job=frozenset({"printing", "paused"}),
+    completed=frozenset({"complete"}),
+    failed=frozenset({"cancelled", "error"}),
+    idle=frozenset({"standby"}),
+)
+
+# Dremel (HA core dremel_3d_printer, 2025.4.4 and 2026.2.3, sensor.py key
+# "job_phase"): dremel3dpy 2.1.1's job status (dremel3dpy/__init__.py maps the
+# printer's "" to "idle" and "!pausing"/"!resuming" to "paused"/"resuming").
+_dremel: Final = _Phases(
+    job=frozenset({"preparing", "building", "pausing", "paused", "resuming"}),
+    completed=frozenset({"completed"}),
+    failed=frozenset({"abort"}),
+    idle=frozenset({"idle"}),
+)
+
+# Creality (ha_creality_ws 0.9.2 and main 6a168d8, sensor.py PrintStatusSensor):
+# "completed" when a file is loaded at 100 %, "stopped" for the printer's
+# state 4. "error" (any error code, shown before the job's state; the job may
+# go on) and "processing" (state 0 with a file still loaded, before or after a
+# job) say nothing sure about the job; "off" and "unknown" come only while the
+# entity is unavailable.
+_creality: Final = _Phases(
+    job=frozenset({"printing", "paused"}),
+    completed=frozenset({"completed"}),
+    failed=frozenset({"stopped"}),
+    idle=frozenset({"idle"}),
+)
+
+# Anycubic Cloud (hass-anycubic_cloud v0.2.2, 7512a3f): the status of the
+# printer's latest project (anycubic_cloud_api/data_models/project.py
+# print_status), "failed" for a cancelled one; kept until the next project, so
+# there is no idle word.
+_anycubic: Final = _Phases(
+    job=frozenset(
+        {"downloading", "checking", "preheating", "slicing", "printing", "paused"}
+    ),
+    completed=frozenset({"finished"}),
+    failed=frozenset({"failed"}),
+)
+
+
+def _moonraker_state_entity(unique_id: str) -> bool:
+    # "<config entry id>_print_state" (sensor.py): the entry id (a ULID, or
+    # uuid hex for old entries) has no "_", so a user-named Klipper object,
+    # pin or macro ending in "_print_state" is not taken for it.
+    entry_id, _, key = unique_id.partition("_")
+    return bool(entry_id) and key == "print_state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,23 +227,45 @@ KNOWN_INTEGRATIONS: Final = {
         PrinterIntegration(
             "bambu_lab",
             "bambu_lab",
+            # sensor.py: f"{serial}_{key}"; AMS, spool and hotend-rack entities
+            # have other keys.
             lambda uid: uid.endswith("_print_status"),
             _bambu_lab,
             offline_states=frozenset({"offline"}),
         ),
+        PrinterIntegration("moonraker", "klipper", _moonraker_state_entity, _moonraker),
         PrinterIntegration(
-            "moonraker", "klipper", lambda uid: uid.endswith("_print_state"), _moonraker
+            "dremel_3d_printer",
+            "dremel",
+            # entity.py: f"{config entry unique_id (the serial)}_{key}".
+            lambda uid: uid.endswith("_job_phase"),
+            _dremel,
+        ),
+        PrinterIntegration(
+            "ha_creality_ws",
+            "creality",
+            # entity.py: f"{host}-{key}"; the host may itself contain "-".
+            lambda uid: uid.endswith("-print_status"),
+            _creality,
+        ),
+        PrinterIntegration(
+            "anycubic_cloud",
+            "anycubic",
+            # helpers.py printer_entity_unique_id: f"{machine_mac}-{key}".
+            lambda uid: uid.endswith("-job_state"),
+            _anycubic,
         ),
     )
 }
 
 # Integrations whose devices count as printers although their job states are
-# not read yet.
+# not read. Elegoo (elegoo-homeassistant v2.12.0, 83db65f, 2026-07-30): its
+# "print_status" words differ per printer family (resin SDCP, Centauri Carbon,
+# CC2) and were remapped in v2.12.0; on the Centauri Carbon the status stays on
+# milestones such as "preheating_completed" through a job, so no word reliably
+# says that a job started.
 FLEET_ONLY_INTEGRATIONS: Final = {
     "elegoo_printer": "elegoo",
-    "ha_creality_ws": "creality",
-    "anycubic_cloud": "anycubic",
-    "dremel_3d_printer": "dremel",
 }
 
 PRINTER_TYPE_BY_DOMAIN: Final = {

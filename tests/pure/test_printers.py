@@ -39,6 +39,9 @@ PRINTER_TYPE = {
     "octoprint": "octoprint",
     "bambu_lab": "bambu_lab",
     "moonraker": "klipper",
+    "dremel_3d_printer": "dremel",
+    "ha_creality_ws": "creality",
+    "anycubic_cloud": "anycubic",
 }
 
 # Per integration, in the words it really uses: a state with no job, the states
@@ -76,6 +79,31 @@ SCRIPTS: dict[str, dict[str, list[str]]] = {
         "failed": ["error"],
         "cancelled": ["cancelled"],
     },
+    "dremel_3d_printer": {
+        "idle": ["idle"],
+        "start": ["preparing", "building"],
+        "pause": ["pausing", "paused", "resuming", "building"],
+        "done": ["completed"],
+        "failed": ["abort"],
+        "cancelled": ["abort"],
+    },
+    "ha_creality_ws": {
+        "idle": ["idle"],
+        "start": ["printing"],
+        "pause": ["paused", "printing"],
+        "done": ["completed"],
+        "failed": ["stopped"],
+        "cancelled": ["stopped"],
+    },
+    "anycubic_cloud": {
+        # No idle word: the latest project's status stays until the next.
+        "idle": ["finished"],
+        "start": ["downloading", "checking", "preheating", "printing"],
+        "pause": ["paused", "printing"],
+        "done": ["finished"],
+        "failed": ["failed"],
+        "cancelled": ["failed"],
+    },
 }
 # What the entity shows while a job runs, when first seen mid-job.
 RUNNING = {
@@ -83,6 +111,9 @@ RUNNING = {
     "octoprint": "printing",
     "bambu_lab": "running",
     "moonraker": "printing",
+    "dremel_3d_printer": "building",
+    "ha_creality_ws": "printing",
+    "anycubic_cloud": "printing",
 }
 
 # OctoPrint's raw state text (before HA 2025.12) and the enum value HA shows
@@ -135,6 +166,41 @@ STATE_WORDS: dict[str, list[str]] = {
         "unknown",
     ],
     "moonraker": ["standby", "printing", "paused", "complete", "cancelled", "error"],
+    # dremel3dpy 2.1.1's mapped job status.
+    "dremel_3d_printer": [
+        "idle",
+        "abort",
+        "building",
+        "completed",
+        "pausing",
+        "preparing",
+        "paused",
+        "resuming",
+        "unknown",
+    ],
+    "ha_creality_ws": [
+        "off",
+        "unknown",
+        "error",
+        "self-testing",
+        "completed",
+        "paused",
+        "stopped",
+        "printing",
+        "processing",
+        "idle",
+    ],
+    "anycubic_cloud": [
+        "paused",
+        "printing",
+        "finished",
+        "failed",
+        "downloading",
+        "checking",
+        "preheating",
+        "slicing",
+        "unknown",
+    ],
 }
 NOISE = ["unknown", "unavailable", "", "  ", "Unknown", "UNAVAILABLE", "None"]
 
@@ -219,6 +285,18 @@ def test_known_integrations_and_printer_types() -> None:
             "printer_type": printer_type
         }
     assert BAMBU_EVENT == "bambu_lab_event"
+    # Elegoo's print status has no word that reliably starts a job.
+    assert FLEET_ONLY_INTEGRATIONS == {"elegoo_printer": "elegoo"}
+    assert set(PRINTER_TYPE_BY_DOMAIN) == {
+        "prusalink",
+        "octoprint",
+        "bambu_lab",
+        "moonraker",
+        "dremel_3d_printer",
+        "ha_creality_ws",
+        "anycubic_cloud",
+        "elegoo_printer",
+    }
 
 
 def test_endings_per_integration() -> None:
@@ -230,7 +308,9 @@ def test_endings_per_integration() -> None:
     assert not octoprint.is_progress_entity("Current State-8d0a2f4e-1b5c")
     assert not octoprint.is_state_entity("Job Percentage-8d0a2f4e-1b5c")
     # The others end in a state that names the outcome.
-    for domain in ("prusalink", "bambu_lab", "moonraker"):
+    for domain in DOMAINS:
+        if domain == "octoprint":
+            continue
         assert KNOWN_INTEGRATIONS[domain].ending is Ending.BY_STATE
         assert KNOWN_INTEGRATIONS[domain].is_progress_entity is None
         for old in STATE_WORDS[domain]:
@@ -244,8 +324,9 @@ def test_endings_per_integration() -> None:
 def test_offline_states() -> None:
     # Only Bambu Lab says "offline" as a state; the others go unavailable.
     assert KNOWN_INTEGRATIONS["bambu_lab"].offline_states == {"offline"}
-    for domain in ("prusalink", "octoprint", "moonraker"):
-        assert KNOWN_INTEGRATIONS[domain].offline_states == frozenset()
+    for domain in DOMAINS:
+        if domain != "bambu_lab":
+            assert KNOWN_INTEGRATIONS[domain].offline_states == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -320,8 +401,10 @@ def test_classify_octoprint(old: str, new: str, step: Step | None) -> None:
     assert KNOWN_INTEGRATIONS["octoprint"].classify(old, new) is step
 
 
-@pytest.mark.parametrize("old", ["", "idle", "finish", "failed"])
-@pytest.mark.parametrize("new", ["prepare", "running"])
+# Bambu Lab: a job starts on leaving idle/finish/failed (or at first sight) for
+# any job phase, as ha-bambulab's own event_print_started does.
+@pytest.mark.parametrize("old", ["", "idle", "finish", "failed", "init"])
+@pytest.mark.parametrize("new", ["slicing", "prepare", "running", "pause"])
 def test_classify_bambu_start(old: str, new: str) -> None:
     assert KNOWN_INTEGRATIONS["bambu_lab"].classify(old, new) is Step.START
 
@@ -330,13 +413,16 @@ def test_classify_bambu_start(old: str, new: str) -> None:
     ("old", "new", "step"),
     [
         ("prepare", "running", None),  # the same job going on
+        ("slicing", "prepare", None),
         ("pause", "running", None),  # a resume
         ("running", "pause", None),
         ("running", "prepare", None),
         ("running", "finish", Step.COMPLETED),
-        ("running", "failed", Step.FAILED),
+        ("running", "failed", Step.FAILED),  # failed or cancelled
         ("pause", "failed", Step.FAILED),
         ("finish", "idle", Step.IDLE),
+        ("idle", "init", None),
+        ("running", "init", None),
     ],
 )
 def test_classify_bambu(old: str, new: str, step: Step | None) -> None:
@@ -347,8 +433,13 @@ def test_classify_bambu(old: str, new: str, step: Step | None) -> None:
     ("old", "new", "step"),
     [
         ("standby", "printing", Step.START),
+        ("complete", "printing", Step.START),
+        ("cancelled", "printing", Step.START),
+        ("", "paused", Step.START),  # first seen paused: a job is on
+        ("paused", "printing", None),  # a resume
         ("printing", "complete", Step.COMPLETED),
         ("printing", "cancelled", Step.FAILED),
+        ("paused", "cancelled", Step.FAILED),
         ("printing", "error", Step.FAILED),
         ("printing", "paused", None),
         ("complete", "standby", Step.IDLE),
@@ -356,6 +447,76 @@ def test_classify_bambu(old: str, new: str, step: Step | None) -> None:
 )
 def test_classify_moonraker(old: str, new: str, step: Step | None) -> None:
     assert KNOWN_INTEGRATIONS["moonraker"].classify(old, new) is step
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "step"),
+    [
+        ("idle", "preparing", Step.START),
+        ("completed", "preparing", Step.START),
+        ("idle", "building", Step.START),
+        ("", "building", Step.START),
+        ("preparing", "building", None),
+        ("building", "pausing", None),
+        ("paused", "resuming", None),
+        ("resuming", "building", None),
+        ("building", "completed", Step.COMPLETED),
+        ("building", "abort", Step.FAILED),
+        ("paused", "abort", Step.FAILED),
+        ("completed", "idle", Step.IDLE),
+        ("building", "unknown", None),
+    ],
+)
+def test_classify_dremel(old: str, new: str, step: Step | None) -> None:
+    assert KNOWN_INTEGRATIONS["dremel_3d_printer"].classify(old, new) is step
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "step"),
+    [
+        ("idle", "printing", Step.START),
+        ("completed", "printing", Step.START),
+        ("stopped", "printing", Step.START),
+        ("processing", "printing", Step.START),
+        ("paused", "printing", None),  # a resume
+        ("error", "printing", Step.START),  # the tracker ignores it mid-job
+        ("printing", "completed", Step.COMPLETED),
+        ("printing", "stopped", Step.FAILED),
+        ("paused", "stopped", Step.FAILED),
+        ("completed", "idle", Step.IDLE),
+        # Not sure about the job: an error may pass, processing may be either side.
+        ("printing", "error", None),
+        ("idle", "processing", None),
+        ("stopped", "processing", None),
+        ("idle", "self-testing", None),
+        ("printing", "off", None),
+    ],
+)
+def test_classify_creality(old: str, new: str, step: Step | None) -> None:
+    assert KNOWN_INTEGRATIONS["ha_creality_ws"].classify(old, new) is step
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "step"),
+    [
+        ("finished", "downloading", Step.START),
+        ("failed", "checking", Step.START),
+        ("finished", "preheating", Step.START),
+        ("finished", "slicing", Step.START),
+        ("finished", "printing", Step.START),
+        ("", "printing", Step.START),
+        ("downloading", "checking", None),
+        ("preheating", "printing", None),
+        ("printing", "paused", None),
+        ("paused", "printing", None),
+        ("printing", "finished", Step.COMPLETED),
+        ("printing", "failed", Step.FAILED),  # a cancelled project
+        ("paused", "failed", Step.FAILED),
+        ("printing", "unknown", None),
+    ],
+)
+def test_classify_anycubic(old: str, new: str, step: Step | None) -> None:
+    assert KNOWN_INTEGRATIONS["anycubic_cloud"].classify(old, new) is step
 
 
 @pytest.mark.parametrize(
@@ -375,9 +536,28 @@ def test_classify_moonraker(old: str, new: str, step: Step | None) -> None:
         ("bambu_lab", "01P00A123456789_print_status", True),
         ("bambu_lab", "01P00A123456789_print_progress", False),
         ("bambu_lab", "01P00A123456789_online", False),
-        ("moonraker", "0123456789abcdef_print_state", True),
-        ("moonraker", "0123456789abcdef_print_progress", False),
-        ("moonraker", "0123456789abcdef_printer_state", False),
+        ("bambu_lab", "X1C_01P00A123456789_AMS_0_humidity_index", False),
+        ("moonraker", "01JENTRYID0000000000000000_print_state", True),
+        ("moonraker", "0123456789abcdef0123456789abcdef_print_state", True),
+        ("moonraker", "01JENTRYID0000000000000000_progress", False),
+        ("moonraker", "01JENTRYID0000000000000000_state", False),
+        # User-named Klipper objects, pins and macros are not the print state.
+        ("moonraker", "01JENTRYID0000000000000000_my_print_state", False),
+        (
+            "moonraker",
+            "01JENTRYID0000000000000000_temperature_sensor_print_state",
+            False,
+        ),
+        ("moonraker", "_print_state", False),
+        ("dremel_3d_printer", "SN1234567890_job_phase", True),
+        ("dremel_3d_printer", "SN1234567890_job_status", False),
+        ("dremel_3d_printer", "SN1234567890_progress", False),
+        ("ha_creality_ws", "192.168.1.50-print_status", True),
+        ("ha_creality_ws", "k1c-4a2b.local-print_status", True),
+        ("ha_creality_ws", "192.168.1.50-print_progress", False),
+        ("anycubic_cloud", "a1:b2:c3:d4:e5:f6-job_state", True),
+        ("anycubic_cloud", "a1:b2:c3:d4:e5:f6-current_status", False),
+        ("anycubic_cloud", "a1:b2:c3:d4:e5:f6-job_progress", False),
     ],
 )
 def test_is_state_entity(domain: str, unique_id: str, expected: bool) -> None:
@@ -773,9 +953,172 @@ def test_time_going_back_gives_no_negative_duration() -> None:
     assert labels(printer.events[-1])["duration_bucket"] == "<15m"
 
 
+# Whole state sequences, in each integration's own words (see the comment
+# beside its rule in printers.py for the source and version checked).
+@pytest.mark.parametrize(
+    ("domain", "states", "expected"),
+    [
+        pytest.param(
+            "bambu_lab",
+            ["idle", "slicing", "prepare", "running", "finish"],
+            ["job_created", "job_completed"],
+            id="bambu-cloud-sliced-job",
+        ),
+        pytest.param(
+            "bambu_lab",
+            ["idle", "init", "prepare", "running", "failed"],
+            ["job_created", "job_failed"],
+            id="bambu-init-before-prepare",
+        ),
+        pytest.param(
+            "bambu_lab",
+            ["finish", "pause", "running", "finish"],
+            ["job_created", "job_completed"],
+            id="bambu-first-seen-paused",
+        ),
+        pytest.param(
+            "bambu_lab",
+            ["running", "init", "running", "finish"],
+            ["job_created", "job_completed"],
+            id="bambu-init-mid-job",
+        ),
+        pytest.param(
+            "bambu_lab", ["idle", "init", "idle"], [], id="bambu-init-is-no-job"
+        ),
+        pytest.param(
+            "moonraker",
+            ["standby", "printing", "paused", "printing", "complete", "standby"],
+            ["job_created", "job_completed"],
+            id="moonraker-finished",
+        ),
+        pytest.param(
+            "moonraker",
+            ["complete", "printing", "cancelled", "standby"],
+            ["job_created", "job_failed"],
+            id="moonraker-cancelled",
+        ),
+        pytest.param(
+            "moonraker",
+            ["paused", "cancelled"],
+            ["job_created", "job_failed"],
+            id="moonraker-first-seen-paused",
+        ),
+        pytest.param(
+            "moonraker",
+            ["standby", "printing", "error"],
+            ["job_created", "job_failed"],
+            id="moonraker-klipper-error",
+        ),
+        pytest.param(
+            "moonraker",
+            ["standby", "printing", "standby"],
+            ["job_created"],
+            id="moonraker-reset-outcome-unknown",
+        ),
+        pytest.param(
+            "dremel_3d_printer",
+            [
+                "idle",
+                "preparing",
+                "building",
+                "pausing",
+                "paused",
+                "resuming",
+                "building",
+                "completed",
+                "idle",
+            ],
+            ["job_created", "job_completed"],
+            id="dremel-finished",
+        ),
+        pytest.param(
+            "dremel_3d_printer",
+            ["completed", "preparing", "abort", "idle"],
+            ["job_created", "job_failed"],
+            id="dremel-aborted",
+        ),
+        pytest.param(
+            "dremel_3d_printer",
+            ["idle", "building", "unknown", "building", "completed"],
+            ["job_created", "job_completed"],
+            id="dremel-unknown-mid-job",
+        ),
+        pytest.param(
+            "ha_creality_ws",
+            ["idle", "printing", "paused", "printing", "completed", "idle"],
+            ["job_created", "job_completed"],
+            id="creality-finished",
+        ),
+        pytest.param(
+            "ha_creality_ws",
+            ["idle", "printing", "error", "printing", "stopped", "processing", "idle"],
+            ["job_created", "job_failed"],
+            id="creality-error-passes-then-stopped",
+        ),
+        pytest.param(
+            "ha_creality_ws",
+            ["idle", "processing", "self-testing", "idle"],
+            [],
+            id="creality-processing-is-no-job",
+        ),
+        pytest.param(
+            "ha_creality_ws",
+            ["completed", "printing", "error", "idle"],
+            ["job_created"],
+            id="creality-error-outcome-unknown",
+        ),
+        pytest.param(
+            "anycubic_cloud",
+            [
+                "finished",
+                "downloading",
+                "checking",
+                "preheating",
+                "printing",
+                "finished",
+            ],
+            ["job_created", "job_completed"],
+            id="anycubic-finished",
+        ),
+        pytest.param(
+            "anycubic_cloud",
+            ["failed", "slicing", "printing", "paused", "failed"],
+            ["job_created", "job_failed"],
+            id="anycubic-cancelled",
+        ),
+        pytest.param(
+            "anycubic_cloud",
+            ["finished", "unknown", "finished"],
+            [],
+            id="anycubic-no-new-project",
+        ),
+    ],
+)
+def test_state_sequences(domain: str, states: list[str], expected: list[str]) -> None:
+    printer = Printer(domain)
+    printer.state(*states)
+    assert printer.types() == expected
+
+
+def test_bambu_job_is_measured_from_slicing() -> None:
+    printer = Printer("bambu_lab")
+    printer.state("idle", "slicing")
+    start = printer.now
+    printer.state("prepare", "running", after=5)
+    printer.state("finish", after=80)
+    minutes = (printer.now - start).total_seconds() / 60
+    assert only(printer.events, "job_completed")[1]["duration_minutes"] == minutes
+
+
 @pytest.mark.parametrize(
     ("domain", "idle"),
-    [("prusalink", "idle"), ("bambu_lab", "idle"), ("moonraker", "standby")],
+    [
+        ("prusalink", "idle"),
+        ("bambu_lab", "idle"),
+        ("moonraker", "standby"),
+        ("dremel_3d_printer", "idle"),
+        ("ha_creality_ws", "idle"),
+    ],
 )
 def test_restored_job_that_ended_unseen_does_not_swallow_the_next(
     domain: str, idle: str
