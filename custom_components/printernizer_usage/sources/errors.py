@@ -57,6 +57,9 @@ class OutageErrors:
         records = self._records.setdefault(domain, [])
         records[:] = [r for r in records if now - r[0] <= 2 * CONNECTIVITY_SETTLE]
         records.append((now, error_type))
+        if self._offline.get(domain):
+            # Coordinators log every failed poll; the outage counts them once.
+            return
         cancel: CALLBACK_TYPE | None = None
 
         @callback

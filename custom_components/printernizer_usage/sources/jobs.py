@@ -122,11 +122,15 @@ class PrinterWatcher:
             self._watched = watched
             return
         self._watched = watched
-        if self._unsub_states is not None:
-            self._unsub_states()
+        # Subscribe before unsubscribing: with no tracker left for a moment,
+        # HA drops its dispatch table and a state change already queued (the
+        # first state of a printer just added) would be lost.
+        previous = self._unsub_states
         self._unsub_states = async_track_state_change_event(
             self.hass, list(watched), self._async_state_changed
         )
+        if previous is not None:
+            previous()
 
     @callback
     def _async_registry_updated(
