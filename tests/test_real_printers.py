@@ -38,6 +38,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.printernizer_usage.compat import registry_devices
 from custom_components.printernizer_usage.const import DOMAIN
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.components import (
@@ -1046,7 +1047,7 @@ async def test_fleet_report_and_no_printer_details_kept(
     assert _state(hass, "prusalink", "_job.filename") == FILE_NAME
     assert any(
         HOST in str(device.configuration_url)
-        for device in dr.async_get(hass).devices.values()
+        for device in registry_devices(dr.async_get(hass))
     )
     await _wait(hass, freezer, timedelta(minutes=40))
     # Both jobs in progress are stored (they survive a restart).

@@ -37,7 +37,10 @@ NAVIGATION_TIMEOUT_MS = 60_000
 
 # scripts/e2e sets it; without it the tests are skipped (see conftest.py).
 E2E_ENABLED = os.environ.get("PRINTERNIZER_E2E") == "1"
-ARTIFACTS = Path(__file__).parent / "artifacts"  # git-ignored, rewritten every run
+# Which server scripts/e2e started: "min" (HA 2025.4.4) or "newest" (HA 2026.11).
+SERVER = os.environ.get("PRINTERNIZER_E2E_SERVER", "min")
+# git-ignored, rewritten every run; one folder per server.
+ARTIFACTS = Path(__file__).parent / "artifacts" / SERVER
 DOCS = REPO / "docs"
 # scripts/e2e --update-docs: copy the screenshots the README shows to docs/.
 UPDATE_DOCS = os.environ.get("PRINTERNIZER_E2E_DOCS") == "1"
@@ -69,7 +72,7 @@ def route_outside_requests(route: Route) -> None:
 
 def reset_artifacts() -> None:
     """Start the run with an empty artifacts folder."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
 

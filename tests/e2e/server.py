@@ -1,20 +1,27 @@
 """A real Home Assistant for the end-to-end tests.
 
-It runs as its own process (the `hass` of the virtual environment running the
-tests, with `--skip-pip`), in a throwaway configuration folder that links this
-repository's integration in, on a free port of 127.0.0.1. Onboarding is done
-through Home Assistant's own onboarding REST API, as the onboarding pages do.
+It runs as its own process, with `--skip-pip`, in a throwaway configuration
+folder that links this repository's integration in, on a free port of
+127.0.0.1. Which `hass`: the one of the virtual environment running the tests
+(Home Assistant 2025.4.4, lane min), or the command in PRINTERNIZER_E2E_HASS
+(scripts/e2e --newest: Home Assistant 2026.11 in the Python 3.14 root, through
+scripts/py314-root, which execs it so that signals reach it). Onboarding is
+done through Home Assistant's own onboarding REST API, as the onboarding pages
+do.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import ctypes
 import http.client
 import json
 import os
 from pathlib import Path
+import shlex
 import signal
 import socket
 import subprocess
@@ -35,6 +42,8 @@ START_TIMEOUT = 120.0  # seconds until the HTTP server answers (usually 2-10)
 RUNNING_TIMEOUT = 60.0  # seconds until every integration has started
 STOP_TIMEOUT = 60.0  # seconds for a clean shutdown before SIGKILL
 REQUEST_TIMEOUT = 30.0
+# The command that starts Home Assistant, if not this environment's `hass`.
+HASS_COMMAND = shlex.split(os.environ.get("PRINTERNIZER_E2E_HASS", ""))
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # Looked up here, not in the child between fork and exec.
 _prctl = ctypes.CDLL(None).prctl if sys.platform == "linux" else None
@@ -130,9 +139,12 @@ class HomeAssistantServer:
 
     def start(self) -> None:
         """Write the configuration, start `hass` and wait until it answers."""
-        hass = Path(sys.executable).with_name("hass")
-        if not hass.exists():
-            raise HomeAssistantError(f"{hass} not found; run scripts/e2e")
+        command: list[str] = HASS_COMMAND
+        if not command:
+            hass = Path(sys.executable).with_name("hass")
+            if not hass.exists():
+                raise HomeAssistantError(f"{hass} not found; run scripts/e2e")
+            command = [str(hass)]
         (self.config_dir / "custom_components").mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(
             CONFIGURATION_YAML.format(host=HOST, port=self.port), encoding="utf-8"
@@ -143,7 +155,7 @@ class HomeAssistantServer:
         with self.output_file.open("wb") as output:
             # A process group of its own, so that stop() ends all of it.
             self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-                [hass, "--config", str(self.config_dir), "--skip-pip"],
+                [*command, "--config", str(self.config_dir), "--skip-pip"],
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -302,7 +314,49 @@ class HomeAssistantServer:
         steps = self.call("GET", "/api/onboarding", token=None)
         if not all(step["done"] for step in steps):
             raise HomeAssistantError(f"onboarding not finished: {steps}")
+        self.confirm_http_config()
         self.wait_for_running()
+
+    def confirm_http_config(self) -> None:
+        """Confirm the `http:` settings of configuration.yaml (HA >= 2026.8).
+
+        Since 2026.8, Home Assistant moves `http:` from YAML into its storage
+        on the first start as a "pending" configuration, runs on it, and
+        reverts to the default (port 8123 on every interface) with a restart
+        unless an administrator confirms it within five minutes
+        (`http/config/promote`, what the frontend's confirmation does). Older
+        releases do not know the command: nothing to confirm there.
+        """
+        reply = self.websocket({"type": "http/config/promote"})
+        if reply["success"]:
+            return
+        if reply["error"]["code"] == "unknown_command":
+            return
+        raise HomeAssistantError(f"http/config/promote answered {reply}")
+
+    def websocket(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send one command over HA's websocket API as the admin; return the reply.
+
+        Run in a thread of its own: the browser's Playwright loop may be marked
+        as running in this one.
+        """
+        from aiohttp import ClientSession, ClientTimeout  # noqa: PLC0415
+
+        async def exchange() -> dict[str, Any]:
+            async with (
+                ClientSession(timeout=ClientTimeout(total=REQUEST_TIMEOUT)) as session,
+                session.ws_connect(f"ws://{HOST}:{self.port}/api/websocket") as ws,
+            ):
+                await ws.receive_json()  # auth_required
+                await ws.send_json({"type": "auth", "access_token": self.access_token})
+                if (auth := await ws.receive_json())["type"] != "auth_ok":
+                    raise HomeAssistantError(f"websocket login failed: {auth}")
+                await ws.send_json({"id": 1, **message})
+                reply: dict[str, Any] = await ws.receive_json()
+                return reply
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, exchange()).result()
 
     def wait_for_running(self) -> None:
         """Wait until every integration has started."""

@@ -1,11 +1,13 @@
 """A person sets the integration up in a real Home Assistant, in a real browser.
 
-Home Assistant 2025.4 runs as its own process (see server.py), Debian's Chromium
-is driven by Playwright, and the steps below run in order on one browser tab:
-log in, add the integration through its consent dialog, look at its device,
-turn sharing on in its options, watch a dashboard count events, download the
-export, and read the options in German. Screenshots land in
-tests/e2e/artifacts/ on every run (and in docs/ with scripts/e2e --update-docs).
+Home Assistant (2025.4.4, or 2026.11.0 with scripts/e2e --newest) runs as its
+own process (see server.py), Debian's Chromium is driven by Playwright, and the
+steps below run in order on one browser tab: log in, add the integration
+through its consent dialog, look at its device, turn sharing on in its options,
+watch a dashboard count events, download the export, and read the options in
+German. The frontends of the two releases differ; where they do, a step accepts
+either. Screenshots land in tests/e2e/artifacts/SERVER/ on every run (and in
+docs/ with scripts/e2e --update-docs).
 """
 
 from __future__ import annotations
@@ -145,6 +147,38 @@ def device_page_screenshot(page: Page, name: str, *, docs: bool = False) -> None
         page.set_viewport_size(VIEWPORT)
 
 
+def sidebar_item(page: Page, panel: str) -> Locator:
+    """Return the sidebar's entry for a panel (`config` is Settings).
+
+    Links with `data-panel` up to 2025.x; list items with an id since.
+    """
+    new_id = "sidebar-config" if panel == "config" else f"sidebar-panel-{panel}"
+    return page.locator(f"ha-sidebar :is(a[data-panel='{panel}'], #{new_id})")
+
+
+def settings_item(page: Page, name: str) -> Locator:
+    """Return an entry of the Settings page (menu items up to 2025.x, list since)."""
+    return (
+        page.get_by_role("menuitem", name=re.compile(f"^{re.escape(name)}"))
+        .or_(
+            page.locator(
+                "ha-config-navigation-list ha-list-item-button",
+                has_text=re.compile(rf"^\s*{re.escape(name)}"),
+            )
+        )
+        .first
+    )
+
+
+def tick(checkbox: Locator) -> None:
+    """Tick a form's checkbox.
+
+    Since 2026.x the box drawn over the (still accessible) input takes the
+    click, which Playwright would otherwise wait for: click through it.
+    """
+    checkbox.check(force=True)
+
+
 def flow_dialog(page: Page) -> Locator:
     """Return the dialog that shows config and options flows."""
     return page.locator("dialog-data-entry-flow")
@@ -152,10 +186,8 @@ def flow_dialog(page: Page) -> Locator:
 
 def open_integration_page(page: Page, devices_and_services: str) -> None:
     """Click through Settings -> Devices & services to the integration's page."""
-    page.locator("ha-sidebar a[data-panel='config']").click()
-    page.get_by_role(
-        "menuitem", name=re.compile(f"^{re.escape(devices_and_services)}")
-    ).click()
+    sidebar_item(page, "config").click()
+    settings_item(page, devices_and_services).click()
     page.wait_for_url("**/config/integrations/dashboard")
     page.locator("ha-integration-card", has_text=DEVICE).click()
     page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
@@ -168,7 +200,8 @@ def test_log_in(page: Page, home_assistant: HomeAssistantServer) -> None:
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    page.wait_for_url(f"{home_assistant.url}/lovelace/**")
+    # The default dashboard: /lovelace/0 up to 2025.x, /home/overview since.
+    page.wait_for_url(re.compile(rf"^{re.escape(home_assistant.url)}/(lovelace|home)/"))
     expect(page.locator("ha-sidebar")).to_contain_text(USER_NAME)
     # "Keep me logged in" is ticked by default: the frontend keeps its tokens.
     tokens = page.evaluate("() => JSON.parse(localStorage.getItem('hassTokens'))")
@@ -176,11 +209,13 @@ def test_log_in(page: Page, home_assistant: HomeAssistantServer) -> None:
 
 
 def test_consent_dialog(page: Page) -> None:
-    page.locator("ha-sidebar a[data-panel='config']").click()
-    page.get_by_role("menuitem", name=re.compile("^Devices & services")).click()
+    sidebar_item(page, "config").click()
+    settings_item(page, "Devices & services").click()
     page.wait_for_url("**/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
-    page.get_by_role("textbox", name="Search for a brand name").fill("Printernizer")
+    page.get_by_role("textbox", name="Search for a brand name").or_(
+        page.get_by_placeholder("Search for a brand name")
+    ).first.fill("Printernizer")
     page.locator("dialog-add-integration").get_by_text(DEVICE, exact=True).click()
 
     dialog = flow_dialog(page)
@@ -200,14 +235,25 @@ def test_consent_dialog(page: Page) -> None:
     screenshot(page, "consent-dialog", docs=True)
 
     dialog.get_by_role("button", name="Submit").click()
-    expect(dialog.get_by_text(f"Created configuration for {DEVICE}.")).to_be_visible()
-    dialog.get_by_role("button", name="Finish").click()
-    page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
+    # Up to 2025.x a "Created configuration" note; since, the device to name.
+    created = dialog.get_by_text(f"Created configuration for {DEVICE}.")
+    device_name = dialog.get_by_role("textbox", name="Device name")
+    expect(created.or_(device_name).first).to_be_visible()
+    if device_name.count():
+        expect(device_name).to_have_value(DEVICE)
+    dialog.get_by_role("button", name=re.compile(r"^(Finish|Skip and finish)$")).click()
+    # To the integration's page (up to 2025.x) or straight to the device (since).
+    page.wait_for_url(
+        re.compile(
+            r"/config/(integrations/integration/printernizer_usage|devices/device/)"
+        )
+    )
 
 
 def test_device_page(page: Page) -> None:
-    page.get_by_role("link", name="1 service").first.click()
-    page.wait_for_url("**/config/devices/device/*")
+    if "/config/devices/device/" not in page.url:  # HA 2025.x: from the integration
+        page.get_by_role("link", name="1 service").first.click()
+        page.wait_for_url("**/config/devices/device/*")
 
     expect(page.get_by_text(DEVICE, exact=True).first).to_be_visible()
     names = [entity["name"] for entity in EN["entity"]["sensor"].values()]
@@ -225,8 +271,7 @@ def test_device_page(page: Page) -> None:
 def test_options_turn_sharing_on(
     page: Page, home_assistant: HomeAssistantServer
 ) -> None:
-    page.go_back()  # to the integration's page
-    page.wait_for_url("**/config/integrations/integration/printernizer_usage**")
+    open_integration_page(page, "Devices & services")
     page.get_by_role("button", name="Configure").click()
 
     dialog = flow_dialog(page)
@@ -241,7 +286,7 @@ def test_options_turn_sharing_on(
     expect(endpoint).to_have_value("https://stats.printernizer.com")
     checkbox = dialog.get_by_role("checkbox", name=OPTIONS["data"]["share_statistics"])
     expect(checkbox).not_to_be_checked()  # what the consent dialog stored
-    checkbox.check()
+    tick(checkbox)
     expect(checkbox).to_be_checked()
     screenshot(page, "options-dialog", docs=True)
 
@@ -304,7 +349,7 @@ def test_dashboard_shows_new_counts(
             "config": {"views": [view]},
         },
     )
-    page.locator(f"ha-sidebar a[data-panel='{DASHBOARD}']").click()
+    sidebar_item(page, DASHBOARD).click()
     page.wait_for_url(f"**/{DASHBOARD}/week")
 
     card = page.locator("hui-entities-card", has_text=README_CARD["title"])
@@ -379,14 +424,24 @@ def test_export_download(page: Page, home_assistant: HomeAssistantServer) -> Non
     # Without a token (or a signature) nothing is given out.
     status, _, _ = home_assistant.request("GET", EXPORT_URL, token=None)
     assert status == 401
+    # HA notifies about that failed request; keep it out of later screenshots.
+    home_assistant.call(
+        "POST",
+        "/api/services/persistent_notification/dismiss",
+        {"notification_id": "http-login"},
+    )
 
 
 def test_german(page: Page) -> None:
     page.locator("ha-sidebar").get_by_text(USER_NAME, exact=True).click()
-    page.wait_for_url("**/profile/general")
+    page.wait_for_url("**/profile/**")
+    if "/profile/general" not in page.url:  # since 2026.x: the profile in sections
+        page.get_by_text("Localization", exact=True).click()
+        page.wait_for_url("**/profile/localization")
     page.locator("ha-pick-language-row ha-language-picker").click()
-    page.get_by_role("option", name="Deutsch", exact=True).click()
-    settings = page.locator("ha-sidebar a[data-panel='config']")
+    # "Deutsch", and since 2026.x "Deutsch German" (with its English name).
+    page.get_by_role("option", name=re.compile(r"^Deutsch( German)?$")).click()
+    settings = sidebar_item(page, "config")
     expect(settings).to_contain_text("Einstellungen")
     # Saved with the user, so it holds after a reload (and on other devices).
     stored = call_ws(page, {"type": "frontend/get_user_data", "key": "language"})
@@ -423,9 +478,7 @@ def test_german(page: Page) -> None:
         },
     )
     page.reload()
-    expect(page.locator("ha-sidebar a[data-panel='config']")).to_contain_text(
-        "Settings"
-    )
+    expect(sidebar_item(page, "config")).to_contain_text("Settings")
 
 
 def open_privacy_center(page: Page, step: str) -> Locator:
@@ -481,7 +534,7 @@ def test_privacy_center_delete(page: Page, home_assistant: HomeAssistantServer) 
     expect(dialog.get_by_text(EN["options"]["error"]["confirm_delete"])).to_be_visible()
     assert home_assistant.state(WEEK.format("jobs_completed")) == str(JOBS_COMPLETED)
 
-    dialog.get_by_role("checkbox", name=CENTER["delete_all"]["data"]["confirm"]).check()
+    tick(dialog.get_by_role("checkbox", name=CENTER["delete_all"]["data"]["confirm"]))
     dialog.get_by_role("button", name="Submit").click()
     expect(dialog.get_by_text("Deleted:", exact=False)).to_be_visible()
     wait_until(
