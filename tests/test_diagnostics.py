@@ -9,7 +9,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer_usage.const import EVENT_USAGE
+from custom_components.printernizer_usage.const import CONSENT_VERSION, EVENT_USAGE
 from homeassistant.core import HomeAssistant
 
 from .helpers import async_export
@@ -36,7 +36,7 @@ async def test_diagnostics(
     assert installation_id not in str(diagnostics)
     assert diagnostics["options"] == {
         "share_statistics": True,
-        "consent_version": 1,
+        "consent_version": CONSENT_VERSION,
     }
     data = diagnostics["data"]
     assert data["installation"] == {

@@ -68,6 +68,7 @@ class PrivacyCenter:
         assert menu["type"] == "menu"
         assert menu["menu_options"] == [
             "sharing",
+            "printernizer",
             "preview",
             "history",
             "download",

@@ -65,6 +65,7 @@ async def test_entities_and_device(
             "files_downloaded_total",
             "printers",
             "submission_status",
+            "printernizer_connection",
             "last_submission",
             "next_submission",
             "share_statistics",

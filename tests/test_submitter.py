@@ -24,6 +24,7 @@ from custom_components.printernizer_usage.const import (
     CONF_API_KEY,
     CONF_CONSENT_VERSION,
     CONF_SHARE_STATISTICS,
+    CONSENT_VERSION,
     DEFAULT_ENDPOINT,
     DOMAIN,
     ISSUE_CONSENT_NEEDED,
@@ -126,7 +127,7 @@ async def test_first_report_waits_after_a_start(
     assert payload["usage_stats"]["feature_usage"] == {"library": True}
     assert payload["installation"]["deployment_mode"] == "homeassistant"
     assert payload["installation"]["country_code"] == "XX"
-    assert payload["consent_version"] == 1
+    assert payload["consent_version"] == CONSENT_VERSION
 
     assert hass.states.get(STATUS).state == "ok"
     last = dt_util.parse_datetime(hass.states.get(LAST).state)
@@ -508,7 +509,8 @@ async def test_outdated_consent_pauses_and_asks_again(
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED)
     assert issue is not None
     assert issue.translation_placeholders == {
-        "new_fields": "installation, period, printer_fleet, usage_stats, error_summary"
+        "new_fields": "installation, period, printer_fleet, usage_stats, "
+        "error_summary, integration_version, app_version"
     }
     await async_advance(hass, freezer, timedelta(days=2))
     assert aioclient_mock.call_count == 0
@@ -523,7 +525,7 @@ async def test_outdated_consent_pauses_and_asks_again(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
-    assert mock_config_entry.options[CONF_CONSENT_VERSION] == 1
+    assert mock_config_entry.options[CONF_CONSENT_VERSION] == CONSENT_VERSION
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_CONSENT_NEEDED) is None
     assert hass.states.get(STATUS).state == "scheduled"
     await async_advance(hass, freezer, timedelta(minutes=61))

@@ -12,6 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from custom_components.printernizer_usage.const import (
+    CONSENT_VERSION,
     DOMAIN,
 )
 from homeassistant.const import ATTR_ENTITY_ID
@@ -55,12 +56,13 @@ async def test_report_and_deletion_over_tls(
     assert uuid.UUID(installation_id).version == 4
     assert payload == {
         "schema_version": "1.0",
-        "consent_version": 1,
+        "consent_version": CONSENT_VERSION,
         "submission_timestamp": "2026-11-25T00:00:00+00:00",
         "installation": {
             "installation_id": installation_id,
             "first_seen": "2026-11-01T00:00:00+00:00",
-            "app_version": "0.3.0",
+            "app_version": "not-connected",
+            "integration_version": "0.4.0",
             "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
             "platform": "linux",
             "deployment_mode": "homeassistant",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from homeassistant.const import Platform
@@ -16,11 +17,19 @@ from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
 from .consent import endpoint_of
-from .const import CONF_API_KEY, DOMAIN, ISSUE_CONSENT_NEEDED, LOGGER
+from .const import (
+    CONF_API_KEY,
+    DOMAIN,
+    ISSUE_CONSENT_NEEDED,
+    ISSUE_PRINTERNIZER_UNREACHABLE,
+    ISSUE_TWO_REPORTS,
+    LOGGER,
+)
 from .counts import UsageCounts, utc_day
 from .deletions import deletion_url
 from .http import UsageExportView
 from .installation import Destination, Installation
+from .printernizer import BridgeState
 from .printers import JobTracker
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
 from .schedule import SubmissionState
@@ -52,17 +61,16 @@ async def async_setup_entry(
     """Load the stored counts and start counting."""
     ir.async_delete_issue(hass, DOMAIN, ISSUE_INVALID_API_KEY)
     store = UsageStore(hass)
-    counts, installation, submission, job_trackers = await _async_load(
-        hass, store, _configured_destination(entry)
-    )
+    loaded = await _async_load(hass, store, _configured_destination(entry))
     integration = await async_get_integration(hass, DOMAIN)
     runtime = UsageRuntime(
         hass,
         entry,
-        counts=counts,
-        installation=installation,
-        submission=submission,
-        job_trackers=job_trackers,
+        counts=loaded.counts,
+        installation=loaded.installation,
+        submission=loaded.submission,
+        job_trackers=loaded.job_trackers,
+        bridge_state=loaded.bridge_state,
         store=store,
         version=str(integration.version),
     )
@@ -133,6 +141,8 @@ async def async_remove_entry(
         ISSUE_NEWER_STORAGE,
         ISSUE_UNREADABLE_STORAGE,
         ISSUE_CONSENT_NEEDED,
+        ISSUE_PRINTERNIZER_UNREACHABLE,
+        ISSUE_TWO_REPORTS,
     ):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
@@ -159,17 +169,23 @@ def _configured_destination(entry: PrinternizerUsageConfigEntry) -> Destination:
     )
 
 
+@dataclass(slots=True)
+class _Loaded:
+    """What the storage file holds, as live objects."""
+
+    counts: UsageCounts
+    installation: Installation = field(default_factory=Installation)
+    submission: SubmissionState = field(default_factory=SubmissionState)
+    job_trackers: dict[str, JobTracker] = field(default_factory=dict)
+    bridge_state: BridgeState = field(default_factory=BridgeState)
+
+
 async def _async_load(
     hass: HomeAssistant, store: UsageStore, legacy: Destination
-) -> tuple[UsageCounts, Installation, SubmissionState, dict[str, JobTracker]]:
+) -> _Loaded:
     """Read the file; never let a bad file stop the integration or be overwritten."""
     tz = dt_util.get_default_time_zone()
-    empty: tuple[UsageCounts, Installation, SubmissionState, dict[str, JobTracker]] = (
-        UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())),
-        Installation(),
-        SubmissionState(),
-        {},
-    )
+    empty = _Loaded(UsageCounts(tz=tz, first_seen=utc_day(dt_util.utcnow())))
     try:
         data = await store.async_load()
     except NewerStorageVersionError as err:
@@ -206,6 +222,7 @@ async def _async_load(
             printer: JobTracker.from_dict(tracker)
             for printer, tracker in data.get("jobs_in_progress", {}).items()
         }
+        bridge_state = BridgeState.from_dict(data.get("printernizer", {}))
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         backup = await store.async_set_aside()
         LOGGER.error(
@@ -230,4 +247,4 @@ async def _async_load(
         installation.consent_start = submission.last_period_end or utc_day(
             dt_util.utcnow()
         )
-    return counts, installation, submission, job_trackers
+    return _Loaded(counts, installation, submission, job_trackers, bridge_state)

@@ -7,10 +7,28 @@ Each helper says from which HA release on it can go; raise the minimum HA versio
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import cast
+from typing import Any, cast
+
+import voluptuous as vol
 
 from homeassistant import exceptions as ha_exceptions
 from homeassistant.helpers import device_registry as dr
+
+try:  # HA 2026.9+ gives repair flow steps a result type of their own.
+    from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
+        RepairsFlowResult,
+    )
+except ImportError:  # Can go once the minimum is HA 2026.9.
+    from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
+        FlowResult as RepairsFlowResult,
+    )
+
+__all__ = [
+    "RepairsFlowResult",
+    "plain_schema",
+    "refused_storage_version",
+    "registry_devices",
+]
 
 
 def refused_storage_version(err: BaseException) -> int | None:
@@ -46,3 +64,14 @@ def registry_devices(registry: dr.DeviceRegistry) -> Iterable[dr.DeviceEntry]:
         entries: Iterable[dr.DeviceEntry] = devices.values()
         return entries
     return cast(Iterable[dr.DeviceEntry], devices)
+
+
+def plain_schema(schema: vol.Schema) -> Any:
+    """Hand a voluptuous schema to a flow form or a service.
+
+    HA 2026.9 replaced voluptuous with Probatio, a compatible layer, and types
+    these arguments as Probatio schemas; voluptuous schemas still work there,
+    and are the only ones HA before 2026.9 knows. Typed loosely for that.
+    Can go once the minimum is HA 2026.9: build Probatio schemas.
+    """
+    return schema

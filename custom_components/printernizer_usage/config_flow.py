@@ -27,16 +27,21 @@ from homeassistant.helpers.selector import (
 from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
+from .addon import async_find_addon_url
+from .bridge import async_check_printernizer
+from .compat import plain_schema
 from .consent import consent_options, endpoint_of
 from .const import (
     CONF_API_KEY,
     CONF_ENDPOINT,
+    CONF_PRINTERNIZER_URL,
     CONF_SHARE_STATISTICS,
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
 from .http import EXPORT_URL, export_filename
 from .payload import PayloadRejectedError, validate_endpoint
+from .printernizer import PrinternizerAnswerError, validate_printernizer_url
 from .privacy_center import (
     deletion_rows,
     download_anchor,
@@ -51,7 +56,7 @@ from .uploader import async_check_api_key
 TITLE = "Printernizer Usage Statistics"
 CONF_CLEAR_API_KEY = "clear_api_key"
 CONF_CONFIRM = "confirm"
-MENU = ["sharing", "preview", "history", "download", "delete_all"]
+MENU = ["sharing", "printernizer", "preview", "history", "download", "delete_all"]
 # Long enough to click, short enough that a copied link soon stops working.
 DOWNLOAD_LINK_VALID = timedelta(minutes=5)
 
@@ -90,8 +95,8 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         return self.async_show_form(
             step_id="user",
-            data_schema=vol.Schema(
-                {vol.Required(CONF_SHARE_STATISTICS, default=False): bool}
+            data_schema=plain_schema(
+                vol.Schema({vol.Required(CONF_SHARE_STATISTICS, default=False): bool})
             ),
             description_placeholders={
                 "example": report_block(await async_example_report(self.hass))
@@ -124,7 +129,9 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
             errors[CONF_API_KEY] = error
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR}),
+            data_schema=plain_schema(
+                vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR})
+            ),
             description_placeholders={"endpoint": endpoint_of(entry.options)},
             errors=errors,
         )
@@ -204,17 +211,65 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="sharing",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_SHARE_STATISTICS): bool,
-                        vol.Required(CONF_ENDPOINT): TextSelector(
-                            TextSelectorConfig(type=TextSelectorType.URL)
-                        ),
-                        vol.Optional(CONF_API_KEY): API_KEY_SELECTOR,
-                        vol.Optional(CONF_CLEAR_API_KEY, default=False): bool,
-                    }
+                plain_schema(
+                    vol.Schema(
+                        {
+                            vol.Required(CONF_SHARE_STATISTICS): bool,
+                            vol.Required(CONF_ENDPOINT): TextSelector(
+                                TextSelectorConfig(type=TextSelectorType.URL)
+                            ),
+                            vol.Optional(CONF_API_KEY): API_KEY_SELECTOR,
+                            vol.Optional(CONF_CLEAR_API_KEY, default=False): bool,
+                        }
+                    )
                 ),
                 suggested,
+            ),
+            errors=errors,
+        )
+
+    async def async_step_printernizer(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set or clear the address of the person's Printernizer.
+
+        An address is saved only once a Printernizer answers there; an empty
+        field disconnects. The add-on's internal address is suggested.
+        """
+        errors: dict[str, str] = {}
+        options = self.config_entry.options
+        if user_input is not None:
+            url = ""
+            if text := user_input.get(CONF_PRINTERNIZER_URL, "").strip():
+                try:
+                    url = validate_printernizer_url(text)
+                except PrinternizerAnswerError:
+                    errors[CONF_PRINTERNIZER_URL] = "invalid_printernizer_url"
+                else:
+                    if error := await async_check_printernizer(self.hass, url):
+                        errors[CONF_PRINTERNIZER_URL] = error
+            if not errors:
+                return self.async_create_entry(
+                    data={**options, CONF_PRINTERNIZER_URL: url}
+                )
+            suggested = user_input.get(CONF_PRINTERNIZER_URL, "")
+        else:
+            suggested = options.get(CONF_PRINTERNIZER_URL) or (
+                await async_find_addon_url(self.hass) or ""
+            )
+        return self.async_show_form(
+            step_id="printernizer",
+            data_schema=self.add_suggested_values_to_schema(
+                plain_schema(
+                    vol.Schema(
+                        {
+                            vol.Optional(CONF_PRINTERNIZER_URL): TextSelector(
+                                TextSelectorConfig(type=TextSelectorType.URL)
+                            )
+                        }
+                    )
+                ),
+                {CONF_PRINTERNIZER_URL: suggested},
             ),
             errors=errors,
         )
@@ -311,7 +366,9 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         installation = runtime.consent.installation
         return self.async_show_form(
             step_id="delete_all",
-            data_schema=vol.Schema({vol.Required(CONF_CONFIRM, default=False): bool}),
+            data_schema=plain_schema(
+                vol.Schema({vol.Required(CONF_CONFIRM, default=False): bool})
+            ),
             description_placeholders={
                 "days": str(removable["days"]),
                 "events": str(removable["events"]),

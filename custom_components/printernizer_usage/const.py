@@ -12,13 +12,14 @@ CONF_SHARE_STATISTICS: Final = "share_statistics"
 CONF_CONSENT_VERSION: Final = "consent_version"
 CONF_ENDPOINT: Final = "endpoint"
 CONF_API_KEY: Final = "api_key"
+CONF_PRINTERNIZER_URL: Final = "printernizer_url"
 
 DEFAULT_ENDPOINT: Final = "https://stats.printernizer.com"
 
-# Raised whenever the report gains fields; people who agreed to an older
-# version stop sending until they agree again. Version 1 is the first report.
-CONSENT_VERSION: Final = 1
-# What each consent version added to the report, shown when asking again.
+# Raised whenever the report gains fields or a field changes meaning; people
+# who agreed to an older version stop sending until they agree again.
+CONSENT_VERSION: Final = 2
+# What each consent version added or changed, shown when asking again.
 CONSENT_FIELDS: Final[dict[int, tuple[str, ...]]] = {
     1: (
         "installation",
@@ -27,6 +28,8 @@ CONSENT_FIELDS: Final[dict[int, tuple[str, ...]]] = {
         "usage_stats",
         "error_summary",
     ),
+    # app_version became Printernizer's version; ours moved to its own field.
+    2: ("integration_version", "app_version"),
 }
 
 # Fired by add-ons, automations and other integrations that cannot call services.
@@ -36,3 +39,5 @@ ATTR_METADATA: Final = "metadata"
 
 ISSUE_CONSENT_NEEDED: Final = "consent_needed"
 ISSUE_INVALID_API_KEY: Final = "invalid_api_key"
+ISSUE_PRINTERNIZER_UNREACHABLE: Final = "printernizer_unreachable"
+ISSUE_TWO_REPORTS: Final = "two_reports"

@@ -11,7 +11,7 @@ from .runtime import PrinternizerUsageConfigEntry
 
 # The id, anything derived from it (the idempotency key, the report body that
 # carries it), the API key and the endpoint (it may name a host of theirs),
-# and the audit log, whose payloads carry the id.
+# the audit log, whose payloads carry the id, and Printernizer's address.
 TO_REDACT = {
     "installation_id",
     "submitted_ids",
@@ -21,6 +21,7 @@ TO_REDACT = {
     "api_key",
     "endpoint",
     "payload",
+    "printernizer_url",
 }
 
 
@@ -37,6 +38,10 @@ async def async_get_config_entry_diagnostics(
             "writes_since_start": runtime.store.writes,
         },
         "printer_types": runtime.printer_types,
+        "printernizer": {
+            "status": runtime.bridge.status,
+            "app_version": runtime.bridge.app_version,
+        },
         "submission": {
             "status": runtime.uploader.status,
             "next_wakeup": runtime.uploader.next_wakeup,

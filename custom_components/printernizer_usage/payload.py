@@ -54,7 +54,9 @@ class InstallationFacts:
     installation_id: str
     # The consent-start day: ids of one home must not be linkable through it.
     first_seen: date
+    # Printernizer's version (NO_PRINTERNIZER without one); ours is separate.
     app_version: str
+    integration_version: str
     python_version: str
     platform: str
     ha_version: str
@@ -138,6 +140,7 @@ def build_payload(
             "installation_id": facts.installation_id,
             "first_seen": midnight_utc(facts.first_seen),
             "app_version": facts.app_version,
+            "integration_version": facts.integration_version,
             "python_version": facts.python_version,
             "platform": facts.platform,
             "deployment_mode": "homeassistant",
@@ -277,6 +280,7 @@ SCHEMA: Final[dict[str, _Check]] = {
         "installation_id": _uuid4,
         "first_seen": _midnight,
         "app_version": _pattern(_VERSION, "app_version"),
+        "integration_version": _pattern(_VERSION, "integration_version"),
         "python_version": _pattern(re.compile(r"3\.[0-9]{1,2}"), "python_version"),
         "platform": _pattern(_WORD, "platform"),
         "deployment_mode": _one_of(("homeassistant",), "deployment_mode"),

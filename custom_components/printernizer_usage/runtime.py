@@ -13,11 +13,19 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.util import dt as dt_util
 
+from .bridge import PrinternizerBridge
 from .consent import Consent, ConsentChange
-from .const import CONSENT_FIELDS, DOMAIN, ISSUE_CONSENT_NEEDED, LOGGER
+from .const import (
+    CONSENT_FIELDS,
+    DOMAIN,
+    ISSUE_CONSENT_NEEDED,
+    ISSUE_TWO_REPORTS,
+    LOGGER,
+)
 from .counts import UsageCounts, utc_day
 from .installation import Installation
 from .payload import Period, build_payload
+from .printernizer import BridgeState
 from .printers import JobTracker
 from .privacy import (
     InvalidMetadataError,
@@ -61,6 +69,7 @@ class UsageRuntime:
         installation: Installation,
         submission: SubmissionState,
         job_trackers: dict[str, JobTracker],
+        bridge_state: BridgeState,
         store: UsageStore,
         version: str,
     ) -> None:
@@ -70,7 +79,8 @@ class UsageRuntime:
         self.counts = counts
         self.store = store
         self.version = version
-        self.printer_types: dict[str, int] = {}
+        # The printers of HA's printer integrations (see `printer_types`).
+        self.ha_printer_types: dict[str, int] = {}
         # Per printer (device id): the job in progress, kept across restarts.
         self.job_trackers = job_trackers
         self._loop_thread_id = hass.loop_thread_id
@@ -84,6 +94,14 @@ class UsageRuntime:
             version=version,
             on_change=self._async_submission_changed,
             on_key_refused=self._async_key_refused,
+        )
+        self.bridge = PrinternizerBridge(
+            hass,
+            entry,
+            bridge_state,
+            record=self._async_record_imported,
+            retention_days=lambda: self.counts.retention_days,
+            on_change=self._async_bridge_changed,
         )
         self._uptime_mark = dt_util.utcnow()
         self._listeners: list[CALLBACK_TYPE] = []
@@ -154,6 +172,61 @@ class UsageRuntime:
         self._async_changed()
 
     @callback
+    def _async_record_imported(
+        self, counted: list[tuple[datetime, SanitizedEvent]], rejected: list[datetime]
+    ) -> None:
+        """Count Printernizer's events, each on its own moment."""
+        counts = self.counts
+        for moment, event in counted:
+            counts.record(event, moment)
+        for moment in rejected:
+            counts.record_rejected(moment)
+        if counted or rejected:
+            # Old days keep no labels; imported history must not either.
+            counts.prune(dt_util.utcnow())
+            self._async_changed()
+
+    # --- Printernizer
+
+    @property
+    def printernizer_is_source(self) -> bool:
+        """Return whether Printernizer counts jobs, connections and the fleet.
+
+        While an address is set, whether it answers or not, HA's printer
+        integrations count none of these: one print is never counted twice.
+        """
+        return self.bridge.url is not None
+
+    @property
+    def printer_types(self) -> dict[str, int]:
+        """Return the printers per type, from whichever source counts them."""
+        if self.printernizer_is_source:
+            return self.bridge.state.printer_types
+        return self.ha_printer_types
+
+    @callback
+    def _async_bridge_changed(self) -> None:
+        self.store.async_schedule_save(self._data_to_save)
+        self._async_update_two_reports_issue()
+        self.async_update_listeners()
+
+    @callback
+    def _async_update_two_reports_issue(self) -> None:
+        """Ask which report to keep while both Printernizer and this one send."""
+        if self.consent.share and self.bridge.printernizer_sharing and self.bridge.url:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                ISSUE_TWO_REPORTS,
+                is_fixable=True,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_TWO_REPORTS,
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_TWO_REPORTS)
+
+    @callback
     def _async_changed(self) -> None:
         self.store.async_schedule_save(self._data_to_save)
         self._debouncer.async_schedule_call()
@@ -172,6 +245,7 @@ class UsageRuntime:
             "counts": self.counts.as_dict(),
             "installation": self.consent.installation.as_dict(),
             "submission": self.uploader.state.as_dict(),
+            "printernizer": self.bridge.state.as_dict(),
             "jobs_in_progress": {
                 printer: tracker.as_dict()
                 for printer, tracker in self.job_trackers.items()
@@ -205,7 +279,11 @@ class UsageRuntime:
         return build_payload(
             self.counts,
             await async_installation_facts(
-                self.hass, installation_id, first_seen, self.version
+                self.hass,
+                installation_id,
+                first_seen,
+                version=self.version,
+                printernizer_version=self.bridge.app_version,
             ),
             period,
             self.printer_types,
@@ -246,6 +324,8 @@ class UsageRuntime:
             self.uploader.async_destination_changed(destination)
         self._async_follow(self.consent.async_follow_options(utc_day(now)))
         self._async_update_consent_issue()
+        self.bridge.async_follow_options()
+        self._async_update_two_reports_issue()
         if self.uploader.state.auth_failed and not changed:
             self._async_key_refused()
         self.uploader.async_schedule()
@@ -320,6 +400,8 @@ class UsageRuntime:
         removed: dict[str, Any] = self.counts.clear(now)
         removed["installation_id"] = self.consent.installation_id is not None
         removed["deletion_requests"] = len(self.consent.installation.sent)
+        # An import in flight would bring counts back; what it took stays taken.
+        self.bridge.async_fence()
         self._async_follow(self.consent.async_wipe(utc_day(now)), wipe=True)
         await self.store.async_save_now(self._data_to_save)
         self.uploader.async_schedule()
@@ -329,7 +411,9 @@ class UsageRuntime:
     async def async_shutdown(self) -> None:
         """Stop sending and entity updates, write what is pending, then nothing more."""
         self.uploader.async_close()
+        self.bridge.async_close()
         self._debouncer.async_shutdown()
-        # Its fix flow needs a loaded entry.
+        # Their fix flows need a loaded entry.
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONSENT_NEEDED)
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_TWO_REPORTS)
         await self.store.async_close(self._data_to_save)

@@ -19,6 +19,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .bridge import CONNECTION_STATES
 from .counts import local_week_start
 from .entity import PrinternizerUsageEntity
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
@@ -100,6 +101,14 @@ SENSORS: tuple[UsageSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         options=SUBMISSION_STATES,
         value_fn=lambda runtime: runtime.uploader.status,
+    ),
+    UsageSensorEntityDescription(
+        key="printernizer_connection",
+        translation_key="printernizer_connection",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=CONNECTION_STATES,
+        value_fn=lambda runtime: runtime.bridge.status,
     ),
     UsageSensorEntityDescription(
         key="last_submission",

@@ -26,6 +26,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 
+from .compat import plain_schema
 from .const import ATTR_EVENT_TYPE, ATTR_METADATA, DOMAIN
 from .privacy import EVENT_TYPES, InvalidMetadataError, UnknownEventTypeError
 from .runtime import UsageRuntime
@@ -152,7 +153,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_RECORD_EVENT,
         _async_record_event,
-        schema=RECORD_EVENT_SCHEMA,
+        schema=plain_schema(RECORD_EVENT_SCHEMA),
         supports_response=SupportsResponse.OPTIONAL,
     )
     # Admin only: registered directly because HA 2025.4's admin helper cannot

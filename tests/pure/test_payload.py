@@ -60,7 +60,8 @@ PERIOD = Period(start=date(2026, 11, 16), end=date(2026, 11, 23))
 FACTS = InstallationFacts(
     installation_id=INSTALLATION_ID,
     first_seen=FIRST_SEEN,
-    app_version="0.1.0",
+    app_version="2.41.5",
+    integration_version="0.4.0",
     python_version="3.13",
     platform="linux",
     ha_version="2026.11.0",
@@ -272,7 +273,8 @@ def test_build_payload_every_field(tz: tzinfo) -> None:
         "installation": {
             "installation_id": INSTALLATION_ID,
             "first_seen": "2026-11-01T00:00:00+00:00",
-            "app_version": "0.1.0",
+            "app_version": "2.41.5",
+            "integration_version": "0.4.0",
             "python_version": "3.13",
             "platform": "linux",
             "deployment_mode": "homeassistant",
@@ -367,6 +369,7 @@ def test_installation_facts_pass_through() -> None:
         installation_id=str(uuid.uuid4()),
         first_seen=FIRST_SEEN,
         app_version="1.2.3b0",
+        integration_version="0.4.0b1",
         python_version="3.14",
         platform="darwin",
         ha_version="2027.1.0.dev0",
@@ -378,6 +381,7 @@ def test_installation_facts_pass_through() -> None:
         "installation_id": facts.installation_id,
         "first_seen": "2026-11-01T00:00:00+00:00",
         "app_version": "1.2.3b0",
+        "integration_version": "0.4.0b1",
         "python_version": "3.14",
         "platform": "darwin",
         "deployment_mode": "homeassistant",
@@ -749,6 +753,7 @@ REJECTED = {
     "python full": _set("installation.python_version", "3.13.0"),
     "platform upper case": _set("installation.platform", "Linux"),
     "app_version space": _set("installation.app_version", "0.1 beta"),
+    "integration_version space": _set("installation.integration_version", "0.4 b"),
     "ha_version too long": _set("installation.ha_version", "1" * 33),
     "installation_type too long": _set("installation.installation_type", "a" * 49),
     "installation_type empty": _set("installation.installation_type", ""),
@@ -825,6 +830,7 @@ FACT_PATHS = [
     "installation.country_code",
     "installation.installation_id",
     "installation.app_version",
+    "installation.integration_version",
     "installation.ha_version",
     "installation.platform",
     "installation.python_version",
@@ -837,9 +843,11 @@ FACT_PATHS = [
 ]
 IP = "192.168.1.20"
 # The version and installation type patterns accept dotted digits: these facts
-# come from our code and from HA, never from the person, so that is not tested.
+# come from our code, from HA and from Printernizer's release number (digits
+# and dots only, see printernizer.release_of), never from the person.
 DOTTED_OK = {
     "installation.app_version",
+    "installation.integration_version",
     "installation.ha_version",
     "installation.installation_type",
 }
@@ -922,6 +930,7 @@ def test_largest_valid_report_fits_in_10_kb() -> None:
         installation_id=INSTALLATION_ID,
         first_seen=FIRST_SEEN,
         app_version="9" * 32,
+        integration_version="9" * 32,
         python_version="3.99",
         platform="p" * 32,
         ha_version="1" * 32,

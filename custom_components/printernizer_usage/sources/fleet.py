@@ -41,8 +41,8 @@ def async_setup_fleet(hass: HomeAssistant, entry: PrinternizerUsageConfigEntry) 
     @callback
     def _async_update() -> None:
         fleet = count_printers(registry)
-        if fleet != runtime.printer_types:
-            runtime.printer_types = fleet
+        if fleet != runtime.ha_printer_types:
+            runtime.ha_printer_types = fleet
             runtime.async_update_listeners()
 
     @callback

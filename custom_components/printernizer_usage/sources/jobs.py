@@ -208,6 +208,10 @@ class PrinterWatcher:
 
     @callback
     def _async_count(self, events: list[JobEvent]) -> None:
+        # While Printernizer counts the jobs, following them here only keeps
+        # each tracker's state current.
+        if self.runtime.printernizer_is_source:
+            return
         for event_type, metadata in events:
             self.runtime.async_record(event_type, metadata)
 
@@ -246,10 +250,11 @@ class PrinterWatcher:
         def _async_settled(_now: Any) -> None:
             self._settling.pop(printer, None)
             self._online[printer] = online
-            self.runtime.async_record(
-                "printer_connected" if online else "printer_disconnected",
-                {"printer_type": watched.integration.printer_type},
-            )
+            if not self.runtime.printernizer_is_source:
+                self.runtime.async_record(
+                    "printer_connected" if online else "printer_disconnected",
+                    {"printer_type": watched.integration.printer_type},
+                )
             if not online:
                 # One outage of one printer: one error, typed by its records.
                 self._outages.async_outage(domain, since)

@@ -1,0 +1,600 @@
+"""The pure parts of the Printernizer bridge: the import ledger and the parsers.
+
+printernizer.py and import_ledger.py need no Home Assistant; neither do these
+tests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+import json
+from typing import Any
+import uuid
+
+from hypothesis import given, strategies as st
+import pytest
+
+from custom_components.printernizer_usage.import_ledger import (
+    MAX_REMEMBERED,
+    OVERLAP,
+    ImportLedger,
+    event_key,
+)
+from custom_components.printernizer_usage.printernizer import (
+    NOT_CONNECTED,
+    BridgeState,
+    PrinternizerAnswerError,
+    count_types,
+    parse_health,
+    parse_local,
+    parse_printer_page,
+    read_export,
+    release_of,
+    retention_start,
+    validate_printernizer_url,
+)
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+OLDEST = retention_start(NOW, 400)
+
+
+def _naive(moment: datetime) -> str:
+    """Printernizer's timestamp: naive UTC ISO."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def _event(
+    moment: datetime,
+    event_type: str = "job_completed",
+    metadata: Any = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "event_type": event_type,
+        "timestamp": _naive(moment),
+        "metadata": metadata,
+        "submitted": 0,
+        "created_at": _naive(moment),
+    }
+
+
+def _export(events: list[Any]) -> bytes:
+    return json.dumps(
+        {
+            "events": events,
+            "settings": {},
+            "exported_at": _naive(NOW),
+            "export_version": "1.0",
+        },
+        indent=2,
+    ).encode()
+
+
+# --- ImportLedger
+
+
+def test_ledger_remembers_what_it_counted() -> None:
+    ledger = ImportLedger()
+    key = event_key("a", NOW)
+    assert ledger.is_new(key, NOW)
+    ledger = ledger.advanced([(key, NOW)])
+    assert not ledger.is_new(key, NOW)
+    assert ledger.is_new(event_key("b", NOW), NOW)
+    assert ledger.after == int(NOW.timestamp()) - int(OVERLAP.total_seconds())
+
+
+def test_event_at_or_before_the_watermark_is_never_new() -> None:
+    ledger = ImportLedger(after=int(NOW.timestamp()))
+    assert not ledger.is_new(event_key("x", NOW), NOW)
+    assert not ledger.is_new(event_key("y", NOW), NOW + timedelta(microseconds=999))
+    assert not ledger.is_new(event_key("z", NOW), NOW - timedelta(days=30))
+    assert ledger.is_new(event_key("w", NOW), NOW + timedelta(seconds=1))
+
+
+def test_event_key_depends_on_id_and_time_and_hides_the_id() -> None:
+    key = event_key("bambu_werkstatt_001", NOW)
+    assert key == event_key(
+        "bambu_werkstatt_001", NOW.astimezone(timezone(timedelta(hours=2)))
+    )
+    assert key != event_key("bambu_werkstatt_001", NOW + timedelta(seconds=1))
+    assert key != event_key("bambu_werkstatt_002", NOW)
+    assert "werkstatt" not in key
+    assert len(key) == 12
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=-5_000_000, max_value=5_000_000), max_size=300),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_ledger_is_bounded_and_its_watermark_never_moves_back(
+    batches: list[list[int]],
+) -> None:
+    ledger = ImportLedger()
+    previous: int | None = None
+    for batch in batches:
+        ledger = ledger.advanced(
+            (event_key(i, NOW + timedelta(seconds=s)), NOW + timedelta(seconds=s))
+            for i, s in enumerate(batch)
+        )
+        assert len(ledger.seen) <= MAX_REMEMBERED
+        if previous is not None:
+            assert ledger.after is not None
+            assert ledger.after >= previous
+        previous = ledger.after
+        # What is remembered is the newest; everything else is at or before
+        # the watermark, so it can never be new again.
+        known = {
+            event_key(i, NOW + timedelta(seconds=s)): s for i, s in enumerate(batch)
+        }
+        for key, s in known.items():
+            assert not ledger.is_new(key, NOW + timedelta(seconds=s))
+
+
+def test_ledger_never_keeps_more_than_max_remembered() -> None:
+    start = NOW - timedelta(hours=1)
+    moments = [
+        start + timedelta(milliseconds=1500 * i) for i in range(3 * MAX_REMEMBERED)
+    ]
+    ledger = ImportLedger().advanced(
+        (event_key(i, moment), moment) for i, moment in enumerate(moments)
+    )
+    assert len(ledger.seen) <= MAX_REMEMBERED
+    # Nothing it forgot is new again.
+    assert not any(
+        ledger.is_new(event_key(i, moment), moment) for i, moment in enumerate(moments)
+    )
+
+
+def test_ledger_round_trip() -> None:
+    ledger = ImportLedger().advanced(
+        [
+            (event_key("a", NOW), NOW),
+            (event_key("b", NOW - timedelta(hours=3)), NOW - timedelta(hours=3)),
+        ]
+    )
+    stored = json.loads(json.dumps(ledger.as_dict()))
+    again = ImportLedger.from_dict(stored)
+    assert again == ledger
+    assert ImportLedger.from_dict({}) == ImportLedger()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"after": "yesterday"},
+        {"after": 1.5},
+        {"seen": ["a", "b"]},
+        {"seen": {"a": "never"}},
+        {"seen": {"a": None}},
+        {"after": True},
+    ],
+)
+def test_broken_ledger_raises(stored: dict[str, Any]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        ImportLedger.from_dict(stored)
+
+
+# --- read_export
+
+
+def test_read_export_counts_each_event_on_its_own_moment() -> None:
+    early = NOW - timedelta(days=2, hours=1)
+    body = _export(
+        [
+            _event(
+                NOW - timedelta(hours=1), "file_downloaded", {"file_size_mb": 12.34}
+            ),
+            _event(early, "job_completed", {"duration_minutes": 95, "job_name": "x"}),
+        ]
+    )
+    batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
+    moments = sorted(moment for moment, _ in batch.counted)
+    assert moments == [early, NOW - timedelta(hours=1)]
+    by_type = {event.event_type: event for _, event in batch.counted}
+    assert dict(by_type["job_completed"].labels) == {"duration_bucket": "1-3h"}
+    assert by_type["job_completed"].dropped_keys == 1
+    assert batch.rejected == []
+
+
+def test_read_export_aware_and_naive_timestamps() -> None:
+    berlin = timezone(timedelta(hours=1))
+    aware = {
+        **_event(NOW),
+        "timestamp": (NOW - timedelta(hours=2)).astimezone(berlin).isoformat(),
+    }
+    naive = _event(NOW - timedelta(hours=3))
+    batch = read_export(_export([aware, naive]), ImportLedger(), now=NOW, oldest=OLDEST)
+    assert sorted(m for m, _ in batch.counted) == [
+        NOW - timedelta(hours=3),
+        NOW - timedelta(hours=2),
+    ]
+    assert all(m.tzinfo is not None for m, _ in batch.counted)
+
+
+def test_read_export_future_is_counted_now_and_too_old_is_skipped() -> None:
+    body = _export(
+        [
+            _event(NOW + timedelta(days=2)),
+            _event(OLDEST - timedelta(days=1)),
+            _event(OLDEST + timedelta(days=1)),
+        ]
+    )
+    batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
+    assert sorted(m for m, _ in batch.counted) == [OLDEST + timedelta(days=1), NOW]
+    assert batch.too_old == 1
+    # None of them is new again, the too old one included.
+    again = read_export(body, batch.ledger, now=NOW, oldest=OLDEST)
+    assert again.counted == []
+    assert again.rejected == []
+    assert again.too_old == 0
+
+
+def test_read_export_malformed_events_are_rejected_once() -> None:
+    moment = NOW - timedelta(hours=1)
+    no_id = _event(moment)
+    del no_id["id"]
+    events = [
+        _event(moment, "print_sold"),
+        _event(moment, "job_completed", ["duration_minutes", 95]),
+        _event(moment, "job_completed", "duration_minutes"),
+        no_id,
+        {**_event(moment), "id": 42},
+        {**_event(moment), "id": "x" * 65},
+        _event(moment, "job_created", {"printer_type": "bambu_lab"}),
+    ]
+    body = _export(events)
+    batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
+    assert len(batch.rejected) == 6
+    assert all(m == moment for m in batch.rejected)
+    assert [e.event_type for _, e in batch.counted] == ["job_created"]
+    again = read_export(body, batch.ledger, now=NOW, oldest=OLDEST)
+    assert again.rejected == []
+    assert again.counted == []
+
+
+def test_read_export_skips_what_has_no_time_or_is_not_an_event() -> None:
+    no_time = _event(NOW)
+    del no_time["timestamp"]
+    events: list[Any] = [
+        no_time,
+        {**_event(NOW), "timestamp": None},
+        {**_event(NOW), "timestamp": "yesterday"},
+        {**_event(NOW), "timestamp": 1764064800},
+        {**_event(NOW), "timestamp": "2026-11-25T10:00:00" + "0" * 40},
+        "an event",
+        42,
+        None,
+        ["job_completed"],
+    ]
+    batch = read_export(_export(events), ImportLedger(), now=NOW, oldest=OLDEST)
+    assert batch.counted == []
+    assert batch.rejected == []
+    assert batch.unreadable == len(events)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html>502</html>",
+        b'["not", "an", "export"]',
+        b'{"events": "x"}',
+        b'{"error": "database is locked"}',
+        b'{"events": [',
+        b"\xff\xfe",
+        b"[" * 100_000,
+    ],
+)
+def test_read_export_refuses_what_is_not_an_export(body: bytes) -> None:
+    with pytest.raises(PrinternizerAnswerError):
+        read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
+
+
+@pytest.mark.parametrize("metadata", [[], "", 0, False])
+def test_read_export_falsy_non_object_metadata_is_rejected(metadata: Any) -> None:
+    batch = read_export(
+        _export([_event(NOW, "job_completed", metadata)]),
+        ImportLedger(),
+        now=NOW,
+        oldest=OLDEST,
+    )
+    assert batch.counted == []
+    assert len(batch.rejected) == 1
+
+
+EVENTS = [
+    _event(NOW - timedelta(days=d, minutes=m), t, None, f"id-{d}-{m}-{t}")
+    for d, m, t in [
+        (0, 5, "job_completed"),
+        (0, 5, "file_downloaded"),  # same moment, another id
+        (0, 40, "job_created"),
+        (1, 0, "file_uploaded"),
+        (1, 30, "printer_connected"),
+        (3, 0, "job_failed"),
+        (30, 0, "job_completed"),
+    ]
+]
+
+
+def _import_in_polls(polls: list[list[int]]) -> list[str]:
+    """Poll exports holding the given events; return every id counted."""
+    ledger = ImportLedger()
+    counted: list[str] = []
+    for poll in polls:
+        events = [EVENTS[i] for i in poll]
+        batch = read_export(_export(events), ledger, now=NOW, oldest=OLDEST)
+        ledger = ImportLedger.from_dict(json.loads(json.dumps(batch.ledger.as_dict())))
+        by_moment = {
+            (
+                datetime.fromisoformat(e["timestamp"]).replace(tzinfo=UTC),
+                e["event_type"],
+            ): e["id"]
+            for e in events
+        }
+        counted += [
+            by_moment[(moment, event.event_type)] for moment, event in batch.counted
+        ]
+    return counted
+
+
+@given(st.data())
+def test_any_split_into_growing_polls_counts_each_event_once(
+    data: st.DataObject,
+) -> None:
+    """Printernizer's export only grows, newer events after older ones.
+
+    Each poll lists what exists so far in any order; polls repeat.
+    """
+    by_time = sorted(range(len(EVENTS)), key=lambda i: EVENTS[i]["timestamp"])
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(EVENTS)), max_size=6)))
+    polls: list[list[int]] = []
+    for cut in [*cuts, len(EVENTS)]:
+        repeats = data.draw(st.integers(1, 2))
+        polls += [data.draw(st.permutations(by_time[:cut])) for _ in range(repeats)]
+    counted = _import_in_polls(polls)
+    assert sorted(counted) == sorted(e["id"] for e in EVENTS)
+
+
+RECENT = [
+    _event(NOW - timedelta(minutes=m), "job_completed", None, f"recent-{i}")
+    for i, m in enumerate((0, 1, 1, 59, 60 * 5, 60 * 23))
+]
+
+
+@given(st.permutations(range(len(RECENT))), st.lists(st.integers(1, 6), max_size=4))
+def test_events_written_out_of_order_within_a_day_count_once(
+    order: list[int], cuts: list[int]
+) -> None:
+    """Events may reach Printernizer's table slightly out of time order."""
+    ledger = ImportLedger()
+    counted: list[datetime] = []
+    for cut in [*sorted(cuts), len(RECENT)]:
+        events = [RECENT[i] for i in order[:cut]]
+        batch = read_export(_export(events), ledger, now=NOW, oldest=OLDEST)
+        ledger = batch.ledger
+        counted += [moment for moment, _ in batch.counted]
+    assert len(counted) == len(RECENT)
+
+
+@given(st.data())
+def test_duplicated_events_in_any_split_count_once(data: st.DataObject) -> None:
+    # The export grows in time order (EVENTS is newest first), and any event
+    # may be listed several times in one answer.
+    picks = sorted(
+        data.draw(st.lists(st.integers(0, len(EVENTS) - 1), min_size=1, max_size=15)),
+        reverse=True,
+    )
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(picks)), max_size=4)))
+    polls = [picks[:cut] for cut in cuts] + [picks]
+    counted = _import_in_polls(polls)
+    assert sorted(counted) == sorted({EVENTS[i]["id"] for i in picks})
+
+
+# --- the small parsers
+
+
+@pytest.mark.parametrize(
+    ("version", "release"),
+    [
+        ("2.41.5", "2.41.5"),
+        ("v2.41.5", "2.41.5"),
+        (" 2.41.5 ", "2.41.5"),
+        ("2.42.0-3-g1234567-dirty", "2.42.0"),
+        ("2.42", "2.42"),
+        ("2.42.0.1", None),
+        ("unknown", None),
+        ("", None),
+        ("g1234567", None),
+        ("12345.1.1", None),
+        (2.41, None),
+        (None, None),
+    ],
+)
+def test_release_of(version: object, release: str | None) -> None:
+    assert release_of(version) == release
+
+
+def _health(**change: Any) -> bytes:
+    health: dict[str, Any] = {
+        "status": "healthy",
+        "timestamp": "2026-11-25T11:00:00.123456",
+        "version": "2.41.5",
+        "environment": "production",
+        "database": {"type": "sqlite", "healthy": True, "connection_count": 1},
+        "services": {"database": {"status": "healthy"}},
+        "uptime_seconds": None,
+    }
+    health.update(change)
+    return json.dumps({k: v for k, v in health.items() if v is not ...}).encode()
+
+
+def test_parse_health() -> None:
+    assert parse_health(_health()) == "2.41.5"
+    assert parse_health(_health(status="degraded")) == "2.41.5"
+    assert parse_health(_health(status="unhealthy")) == "2.41.5"
+    assert parse_health(_health(version="2.42.0-3-g1234567-dirty")) == "2.42.0"
+    assert parse_health(_health(version="nightly")) == "unknown"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status": "ok"}',
+        _health(status="ok"),
+        _health(services=...),
+        _health(services=[]),
+        _health(version=...),
+        _health(version=2),
+        b"[]",
+        b"<html></html>",
+    ],
+)
+def test_parse_health_refuses_what_is_not_printernizer(body: bytes) -> None:
+    with pytest.raises(PrinternizerAnswerError):
+        parse_health(body)
+
+
+def test_parse_local() -> None:
+    local = {
+        "installation_id": "not_generated",
+        "first_seen": None,
+        "opt_in_status": "disabled",
+        "total_events": 3,
+        "this_week": {"job_count": 0, "file_count": 0, "error_count": 0},
+        "last_submission": None,
+    }
+    summary = parse_local(json.dumps(local).encode())
+    assert (summary.sharing, summary.total_events) == (False, 3)
+    summary = parse_local(json.dumps({**local, "opt_in_status": "enabled"}).encode())
+    assert summary.sharing is True
+    for broken in (
+        {**local, "total_events": -1},
+        {**local, "total_events": "3"},
+        {**local, "total_events": True},
+        {**local, "opt_in_status": True},
+        {"opt_in_status": "enabled"},
+    ):
+        with pytest.raises(PrinternizerAnswerError):
+            parse_local(json.dumps(broken).encode())
+
+
+def test_parse_printer_page_keeps_types_only() -> None:
+    body = json.dumps(
+        {
+            "printers": [
+                {"printer_type": "bambu_lab", "name": "Werkstatt X1C Sebastian"},
+                {"printer_type": "prusa_core", "ip_address": "192.168.176.77"},
+                {"printer_type": "octoprint"},
+                {"printer_type": "unknown"},
+                {"printer_type": "Werkstatt X1C Sebastian"},
+                "not a printer",
+            ],
+            "total_count": 6,
+            "pagination": {"page": 1, "limit": 100, "total_items": 6, "total_pages": 1},
+        }
+    ).encode()
+    page = parse_printer_page(body)
+    assert page.total == 6
+    assert page.types == ["bambu_lab", "prusa", "octoprint", "other", "other", "other"]
+    assert count_types(page.types) == {
+        "bambu_lab": 1,
+        "octoprint": 1,
+        "other": 3,
+        "prusa": 1,
+    }
+    for broken in (
+        {"printers": "none", "total_count": 1},
+        {"printers": [], "total_count": -1},
+        {"printers": [], "total_count": "1"},
+        {"printers": []},
+    ):
+        with pytest.raises(PrinternizerAnswerError):
+            parse_printer_page(json.dumps(broken).encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        ("  https://printernizer.local/ ", "https://printernizer.local"),
+        ("http://6f840855-printernizer:8000", "http://6f840855-printernizer:8000"),
+        ("http://[::1]:8000/", "http://[::1]:8000"),
+        ("http://host:8000/printernizer/", "http://host:8000/printernizer"),
+    ],
+)
+def test_validate_printernizer_url(text: str, url: str) -> None:
+    assert validate_printernizer_url(text) == url
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "127.0.0.1:8000",
+        "ftp://127.0.0.1:8000",
+        "file:///etc/passwd",
+        "http://admin:secret@127.0.0.1:8000",
+        "http://admin@127.0.0.1:8000",
+        "http://127.0.0.1:8000/?token=1",
+        "http://127.0.0.1:8000?",
+        "http://127.0.0.1:8000/#top",
+        "http://:8000",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:port",
+        "javascript:alert(1)",
+    ],
+)
+def test_validate_printernizer_url_refuses(text: str) -> None:
+    with pytest.raises(PrinternizerAnswerError):
+        validate_printernizer_url(text)
+
+
+# --- BridgeState
+
+
+def test_bridge_state_round_trip() -> None:
+    state = BridgeState(
+        ledger=ImportLedger().advanced([(event_key("a", NOW), NOW)]),
+        version="2.41.5",
+        printer_types={"bambu_lab": 1, "prusa": 1},
+        total_events=7,
+        unreachable_since=NOW,
+    )
+    stored = json.loads(json.dumps(state.as_dict()))
+    assert BridgeState.from_dict(stored) == state
+    assert BridgeState.from_dict({}) == BridgeState()
+
+
+@pytest.mark.parametrize(
+    "version", ["2.42.0-3-g1234567-dirty", "v2.41.5", "Werkstatt", "", 2, NOT_CONNECTED]
+)
+def test_bridge_state_refuses_a_version_that_is_not_a_release(version: Any) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        BridgeState.from_dict({"version": version})
+
+
+def test_bridge_state_drops_printer_types_it_does_not_know() -> None:
+    state = BridgeState.from_dict(
+        {"printer_types": {"prusa": 2, "Werkstatt X1C Sebastian": 1, "other": 1}}
+    )
+    assert state.printer_types == {"prusa": 2, "other": 1}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"total_events": "7"},
+        {"total_events": 7.0},
+        {"printer_types": ["prusa"]},
+        {"import": {"after": "x"}},
+        {"unreachable_since": "yesterday"},
+    ],
+)
+def test_broken_bridge_state_raises(stored: dict[str, Any]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        BridgeState.from_dict(stored)
