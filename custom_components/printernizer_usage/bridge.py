@@ -76,7 +76,7 @@ EXPORT_PATH: Final = "/api/v1/usage-stats/export"
 OPT_OUT_PATH: Final = "/api/v1/usage-stats/opt-out"
 
 type EventRecorder = Callable[
-    [list[tuple[datetime, SanitizedEvent]], list[datetime]], None
+    [list[tuple[datetime, SanitizedEvent, int]], list[tuple[datetime, int]]], None
 ]
 
 
@@ -316,6 +316,7 @@ class PrinternizerBridge:
                 ledger,
                 now=now,
                 oldest=retention_start(now, self._retention_days()),
+                tz=dt_util.get_default_time_zone(),
             )
         )
         if generation != self._generation or self.state.ledger is not ledger:

@@ -130,15 +130,15 @@ class UsageCounts:
         # current week nor counts into it.
         self._in_current_week = week_start == self.week_start
 
-    def record(self, event: SanitizedEvent, now: datetime) -> None:
-        """Count one sanitized event at `now`."""
+    def record(self, event: SanitizedEvent, now: datetime, times: int = 1) -> None:
+        """Count a sanitized event at `now` (`times` alike at once: imports)."""
         self._roll(now)
         event_type = event.event_type
         today = self._today
-        today.events[event_type] = today.events.get(event_type, 0) + 1
+        today.events[event_type] = today.events.get(event_type, 0) + times
         if self._in_current_week:
-            self.week[event_type] = self.week.get(event_type, 0) + 1
-        self.totals[event_type] = self.totals.get(event_type, 0) + 1
+            self.week[event_type] = self.week.get(event_type, 0) + times
+        self.totals[event_type] = self.totals.get(event_type, 0) + times
         if not event.labels:
             return
         by_name = today.labels.setdefault(event_type, {})
@@ -147,7 +147,7 @@ class UsageCounts:
             key = value
             if key not in values and len(values) >= LABEL_VALUES_PER_DAY:
                 key = OTHER_LABEL
-            values[key] = values.get(key, 0) + 1
+            values[key] = values.get(key, 0) + times
             if name == LABEL_FEATURE and event_type in _FEATURE_STATE_EVENTS:
                 self.features[value] = _FEATURE_STATE_EVENTS[event_type]
 
@@ -161,11 +161,11 @@ class UsageCounts:
             counts.uptime_seconds += round((until - start).total_seconds())
             start = until
 
-    def record_rejected(self, now: datetime) -> None:
+    def record_rejected(self, now: datetime, times: int = 1) -> None:
         """Count an event that was refused by the allowlist."""
         self._roll(now)
-        self._today.rejected += 1
-        self.rejected_total += 1
+        self._today.rejected += times
+        self.rejected_total += times
 
     def week_counts(self, now: datetime) -> dict[str, int]:
         """Return this local week's counts per event type (empty in a new week)."""

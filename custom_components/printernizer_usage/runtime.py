@@ -173,14 +173,16 @@ class UsageRuntime:
 
     @callback
     def _async_record_imported(
-        self, counted: list[tuple[datetime, SanitizedEvent]], rejected: list[datetime]
+        self,
+        counted: list[tuple[datetime, SanitizedEvent, int]],
+        rejected: list[tuple[datetime, int]],
     ) -> None:
-        """Count Printernizer's events, each on its own moment."""
+        """Count Printernizer's events on their own days (alike ones at once)."""
         counts = self.counts
-        for moment, event in counted:
-            counts.record(event, moment)
-        for moment in rejected:
-            counts.record_rejected(moment)
+        for moment, event, times in counted:
+            counts.record(event, moment, times)
+        for moment, times in rejected:
+            counts.record_rejected(moment, times)
         if counted or rejected:
             # Old days keep no labels; imported history must not either.
             counts.prune(dt_util.utcnow())

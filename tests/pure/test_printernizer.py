@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import json
 from typing import Any
 import uuid
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, strategies as st
 import pytest
@@ -23,6 +24,7 @@ from custom_components.printernizer_usage.import_ledger import (
 from custom_components.printernizer_usage.printernizer import (
     NOT_CONNECTED,
     BridgeState,
+    ExportImport,
     PrinternizerAnswerError,
     count_types,
     parse_health,
@@ -33,9 +35,20 @@ from custom_components.printernizer_usage.printernizer import (
     retention_start,
     validate_printernizer_url,
 )
+from custom_components.printernizer_usage.privacy import SanitizedEvent
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 OLDEST = retention_start(NOW, 400)
+
+
+def _each(batch: ExportImport) -> list[tuple[datetime, SanitizedEvent]]:
+    """Every counted event, one entry each (the batch holds alike ones together)."""
+    return [(m, e) for m, e, times in batch.counted for _ in range(times)]
+
+
+def _rejects(batch: ExportImport) -> list[datetime]:
+    """Every rejected event's moment, one entry each."""
+    return [m for m, times in batch.rejected for _ in range(times)]
 
 
 def _naive(moment: datetime) -> str:
@@ -192,12 +205,12 @@ def test_read_export_counts_each_event_on_its_own_moment() -> None:
         ]
     )
     batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
-    moments = sorted(moment for moment, _ in batch.counted)
+    moments = sorted(moment for moment, _ in _each(batch))
     assert moments == [early, NOW - timedelta(hours=1)]
-    by_type = {event.event_type: event for _, event in batch.counted}
+    by_type = {event.event_type: event for _, event in _each(batch)}
     assert dict(by_type["job_completed"].labels) == {"duration_bucket": "1-3h"}
     assert by_type["job_completed"].dropped_keys == 1
-    assert batch.rejected == []
+    assert _rejects(batch) == []
 
 
 def test_read_export_aware_and_naive_timestamps() -> None:
@@ -208,11 +221,39 @@ def test_read_export_aware_and_naive_timestamps() -> None:
     }
     naive = _event(NOW - timedelta(hours=3))
     batch = read_export(_export([aware, naive]), ImportLedger(), now=NOW, oldest=OLDEST)
-    assert sorted(m for m, _ in batch.counted) == [
-        NOW - timedelta(hours=3),
+    # One day, one kind of event: one entry, at the later of the two moments.
+    [(moment, event, times)] = batch.counted
+    assert (moment, event.event_type, times) == (
         NOW - timedelta(hours=2),
+        "job_completed",
+        2,
+    )
+    assert moment.tzinfo is not None
+
+
+def test_alike_events_are_grouped_per_utc_and_local_day() -> None:
+    """A group may not straddle a UTC day or a local day (the local week)."""
+    # 22:30 and 23:30 UTC on Sunday: one UTC day, but 23:30 UTC is already
+    # Monday (a new week) in Berlin.
+    sunday = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
+    events = [_event(sunday), _event(sunday + timedelta(hours=1))]
+    batch = read_export(
+        _export(events),
+        ImportLedger(),
+        now=NOW + timedelta(days=7),
+        oldest=OLDEST,
+        tz=ZoneInfo("Europe/Berlin"),
+    )
+    assert [(m, times) for m, _, times in batch.counted] == [
+        (sunday, 1),
+        (sunday + timedelta(hours=1), 1),
     ]
-    assert all(m.tzinfo is not None for m, _ in batch.counted)
+    utc = read_export(
+        _export(events), ImportLedger(), now=NOW + timedelta(days=7), oldest=OLDEST
+    )
+    assert [(m, times) for m, _, times in utc.counted] == [
+        (sunday + timedelta(hours=1), 2)
+    ]
 
 
 def test_read_export_future_is_counted_now_and_too_old_is_skipped() -> None:
@@ -224,12 +265,12 @@ def test_read_export_future_is_counted_now_and_too_old_is_skipped() -> None:
         ]
     )
     batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
-    assert sorted(m for m, _ in batch.counted) == [OLDEST + timedelta(days=1), NOW]
+    assert sorted(m for m, _ in _each(batch)) == [OLDEST + timedelta(days=1), NOW]
     assert batch.too_old == 1
     # None of them is new again, the too old one included.
     again = read_export(body, batch.ledger, now=NOW, oldest=OLDEST)
-    assert again.counted == []
-    assert again.rejected == []
+    assert _each(again) == []
+    assert _rejects(again) == []
     assert again.too_old == 0
 
 
@@ -248,12 +289,12 @@ def test_read_export_malformed_events_are_rejected_once() -> None:
     ]
     body = _export(events)
     batch = read_export(body, ImportLedger(), now=NOW, oldest=OLDEST)
-    assert len(batch.rejected) == 6
-    assert all(m == moment for m in batch.rejected)
-    assert [e.event_type for _, e in batch.counted] == ["job_created"]
+    assert len(_rejects(batch)) == 6
+    assert all(m == moment for m in _rejects(batch))
+    assert [e.event_type for _, e in _each(batch)] == ["job_created"]
     again = read_export(body, batch.ledger, now=NOW, oldest=OLDEST)
-    assert again.rejected == []
-    assert again.counted == []
+    assert _rejects(again) == []
+    assert _each(again) == []
 
 
 def test_read_export_skips_what_has_no_time_or_is_not_an_event() -> None:
@@ -271,8 +312,8 @@ def test_read_export_skips_what_has_no_time_or_is_not_an_event() -> None:
         ["job_completed"],
     ]
     batch = read_export(_export(events), ImportLedger(), now=NOW, oldest=OLDEST)
-    assert batch.counted == []
-    assert batch.rejected == []
+    assert _each(batch) == []
+    assert _rejects(batch) == []
     assert batch.unreadable == len(events)
 
 
@@ -302,8 +343,8 @@ def test_read_export_falsy_non_object_metadata_is_rejected(metadata: Any) -> Non
         now=NOW,
         oldest=OLDEST,
     )
-    assert batch.counted == []
-    assert len(batch.rejected) == 1
+    assert _each(batch) == []
+    assert len(_rejects(batch)) == 1
 
 
 EVENTS = [
@@ -336,7 +377,7 @@ def _import_in_polls(polls: list[list[int]]) -> list[str]:
             for e in events
         }
         counted += [
-            by_moment[(moment, event.event_type)] for moment, event in batch.counted
+            by_moment[(moment, event.event_type)] for moment, event in _each(batch)
         ]
     return counted
 
@@ -376,7 +417,7 @@ def test_events_written_out_of_order_within_a_day_count_once(
         events = [RECENT[i] for i in order[:cut]]
         batch = read_export(_export(events), ledger, now=NOW, oldest=OLDEST)
         ledger = batch.ledger
-        counted += [moment for moment, _ in batch.counted]
+        counted += [moment for moment, _ in _each(batch)]
     assert len(counted) == len(RECENT)
 
 
