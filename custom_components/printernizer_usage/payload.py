@@ -54,7 +54,8 @@ class InstallationFacts:
     installation_id: str
     # The consent-start day: ids of one home must not be linkable through it.
     first_seen: date
-    # Printernizer's version (NO_PRINTERNIZER without one); ours is separate.
+    # Printernizer's release (printernizer.NOT_CONNECTED without one); ours is
+    # integration_version.
     app_version: str
     integration_version: str
     python_version: str
