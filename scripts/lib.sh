@@ -54,6 +54,7 @@ ensure_venv() {
   fi
   echo "Setting up $venv (about 2 minutes, log in $venv.log)..."
   rm -rf "$venv"
+  mkdir -p "$ROOT/.venvs"
   # Lane newest: HA (and what it needs newer than the harness pins) past its
   # harness's pins, in a second step (see its file).
   first="$venv.first.txt"
