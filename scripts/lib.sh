@@ -36,7 +36,7 @@ RAISED_PINS='^(homeassistant|aiohasupervisor)=='
 # is at the same path, .venvs/newest, but runs only through in_py314_root.
 ensure_venv() {
   local lane="$1" venv="$ROOT/.venvs/$1" requirements="$ROOT/requirements/test-$1.txt"
-  local stamp="$venv/.requirements" python run=() first
+  local stamp="$venv/.requirements" python run=() first raised=()
   if [ "$lane" = newest ]; then
     ensure_py314_root || return 1
   fi
@@ -59,12 +59,13 @@ ensure_venv() {
   # harness's pins, in a second step (see its file).
   first="$venv.first.txt"
   grep -Ev "$RAISED_PINS" "$requirements" >"$first"
+  mapfile -t raised < <(grep -E "$RAISED_PINS" "$requirements" || true)
   if ! { "${run[@]}" "$python" -m venv "$venv" \
       && "${run[@]}" "$venv/bin/python" -m pip install --upgrade pip \
       && "${run[@]}" "$venv/bin/python" -m pip install -r "$first" \
-      && { ! grep -Eq "$RAISED_PINS" "$requirements" \
-        || grep -E "$RAISED_PINS" "$requirements" \
-        | xargs "${run[@]}" "$venv/bin/python" -m pip install; }; } >"$venv.log" 2>&1; then
+      && { [ ${#raised[@]} -eq 0 ] \
+        || "${run[@]}" "$venv/bin/python" -m pip install "${raised[@]}"; }; } \
+    >"$venv.log" 2>&1; then
     rm -f "$first"
     tail -n 30 "$venv.log" >&2
     echo "error: installing $requirements failed; see $venv.log" >&2
