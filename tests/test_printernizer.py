@@ -1348,3 +1348,59 @@ async def test_polls_every_15_minutes_and_fetches_the_export_only_when_new(
     await _poll(hass, freezer)
     assert stand_in.requests[EXPORT_PATH] == 2
     assert (await _events(hass))[TODAY] == {"job_completed": 1, "file_uploaded": 1}
+
+
+# --- 12. The unplanned: a bug mid-poll, a reload mid-import
+
+
+async def test_an_unplanned_exception_in_a_poll_is_logged_once_and_polling_goes_on(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stand_in: StandInPrinternizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    with patch(
+        "custom_components.printernizer_usage.bridge.parse_local",
+        side_effect=RuntimeError("a bug nobody planned for"),
+    ):
+        entry = await _setup(hass, stand_in.url)
+        await _poll(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(CONNECTION).state == "unreachable"
+    assert await _events(hass) == {}
+    # Logged with its traceback once per poll, never raised to Home Assistant.
+    assert caplog.text.count("Unexpected error while reading Printernizer") == 2
+
+    await _poll(hass, freezer)
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert await _events(hass) == {TODAY: {"job_completed": 1}}
+
+
+async def test_a_reload_while_the_export_is_held_counts_each_event_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stand_in: StandInPrinternizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await _setup(hass, stand_in.url)
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    stand_in.fault = "slow"
+    stand_in.fault_paths = {EXPORT_PATH}
+    asked = stand_in.requests[EXPORT_PATH]
+    freezer.tick(POLL_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await _wait_for_request(stand_in, EXPORT_PATH, asked + 1)
+
+    # The poll in flight belongs to the old entry: the reload cancels it.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    stand_in.fault = None
+    stand_in.release()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for _ in range(3):
+        await _poll(hass, freezer)
+
+    assert await _events(hass) == {TODAY: {"job_completed": 1}}
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert "Traceback" not in caplog.text
