@@ -35,15 +35,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from custom_components.printernizer_usage.counts import UsageCounts
-from custom_components.printernizer_usage.payload import (
+from custom_components.printernizer_usage.core.allowlist import (
+    PRINTER_TYPES,
+    sanitize_event,
+)
+from custom_components.printernizer_usage.core.counts import UsageCounts
+from custom_components.printernizer_usage.core.payload import (
     MAX_PERIOD_DAYS,
     InstallationFacts,
     Period,
     build_payload,
     validate_payload,
 )
-from custom_components.printernizer_usage.privacy import PRINTER_TYPES, sanitize_event
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant import bootstrap, runner
 from homeassistant.core import HomeAssistant

@@ -15,7 +15,7 @@ import json
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer_usage.const import EVENT_USAGE
-from custom_components.printernizer_usage.counts import LABEL_VALUES_PER_DAY
+from custom_components.printernizer_usage.core.counts import LABEL_VALUES_PER_DAY
 from homeassistant.core import HomeAssistant
 
 CHUNK = 200  # events between two yields to the loop, as a busy caller would

@@ -31,7 +31,7 @@ from custom_components.printernizer_usage.const import (
     DOMAIN,
     EVENT_USAGE,
 )
-from custom_components.printernizer_usage.privacy import METADATA_RULES
+from custom_components.printernizer_usage.core.allowlist import METADATA_RULES
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import HomeAssistant
 

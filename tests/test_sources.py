@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.printernizer_usage.payload import Period
+from custom_components.printernizer_usage.core.payload import Period
 from custom_components.printernizer_usage.report import PLACEHOLDER_ID
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STARTED,

@@ -29,9 +29,12 @@ from custom_components.printernizer_usage.const import (
     DOMAIN,
     ISSUE_CONSENT_NEEDED,
 )
-from custom_components.printernizer_usage.deletions import MAX_DELETION_ATTEMPTS
-from custom_components.printernizer_usage.payload import serialize, validate_payload
-from custom_components.printernizer_usage.schedule import backoff, retry_after
+from custom_components.printernizer_usage.core.deletions import MAX_DELETION_ATTEMPTS
+from custom_components.printernizer_usage.core.payload import (
+    serialize,
+    validate_payload,
+)
+from custom_components.printernizer_usage.core.schedule import backoff, retry_after
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant

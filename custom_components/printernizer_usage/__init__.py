@@ -25,14 +25,14 @@ from .const import (
     ISSUE_TWO_REPORTS,
     LOGGER,
 )
-from .counts import UsageCounts, utc_day
-from .deletions import deletion_url
+from .core.counts import UsageCounts, utc_day
+from .core.deletions import deletion_url
+from .core.installation import Destination, Installation
+from .core.printer_rules import JobTracker
+from .core.printernizer import BridgeState
+from .core.schedule import SubmissionState
 from .http import UsageExportView
-from .installation import Destination, Installation
-from .printernizer import BridgeState
-from .printers import JobTracker
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
-from .schedule import SubmissionState
 from .services import async_setup_services
 from .sources import async_setup_sources
 from .store import NewerStorageVersionError, UsageStore

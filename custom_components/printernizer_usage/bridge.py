@@ -37,7 +37,8 @@ from .const import (
     ISSUE_PRINTERNIZER_UNREACHABLE,
     LOGGER,
 )
-from .printernizer import (
+from .core.allowlist import SanitizedEvent
+from .core.printernizer import (
     NOT_CONNECTED,
     PRINTERS_PAGE_SIZE,
     BridgeState,
@@ -51,7 +52,6 @@ from .printernizer import (
     read_export,
     retention_start,
 )
-from .privacy import SanitizedEvent
 
 POLL_INTERVAL: Final = timedelta(minutes=15)
 UNREACHABLE_ISSUE_AFTER: Final = timedelta(days=1)

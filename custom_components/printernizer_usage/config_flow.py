@@ -39,16 +39,16 @@ from .const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
-from .http import EXPORT_URL, export_filename
-from .payload import PayloadRejectedError, validate_endpoint
-from .printernizer import PrinternizerAnswerError, validate_printernizer_url
-from .privacy_center import (
+from .core.payload import PayloadRejectedError, validate_endpoint
+from .core.printernizer import PrinternizerAnswerError, validate_printernizer_url
+from .core.privacy_center import (
     deletion_rows,
     download_anchor,
     history_rows,
     report_block,
     service_list,
 )
+from .http import EXPORT_URL, export_filename
 from .report import async_example_report
 from .runtime import UsageRuntime
 from .uploader import async_check_api_key

@@ -27,7 +27,7 @@ from .const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
-from .installation import Destination, Installation, Sent
+from .core.installation import Destination, Installation, Sent
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry

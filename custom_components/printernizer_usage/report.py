@@ -13,9 +13,9 @@ from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
 from .const import CONSENT_VERSION, DOMAIN
-from .counts import UsageCounts, utc_day
-from .payload import MIN_PERIOD_DAYS, InstallationFacts, Period, build_payload
-from .printernizer import NOT_CONNECTED
+from .core.counts import UsageCounts, utc_day
+from .core.payload import MIN_PERIOD_DAYS, InstallationFacts, Period, build_payload
+from .core.printernizer import NOT_CONNECTED
 
 PLACEHOLDER_ID: Final = "00000000-0000-4000-8000-000000000000"
 

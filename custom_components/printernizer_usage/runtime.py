@@ -22,19 +22,19 @@ from .const import (
     ISSUE_TWO_REPORTS,
     LOGGER,
 )
-from .counts import UsageCounts, utc_day
-from .installation import Installation
-from .payload import Period, build_payload
-from .printernizer import BridgeState
-from .printers import JobTracker
-from .privacy import (
+from .core.allowlist import (
     InvalidMetadataError,
     SanitizedEvent,
     UnknownEventTypeError,
     sanitize_event,
 )
+from .core.counts import UsageCounts, utc_day
+from .core.installation import Installation
+from .core.payload import Period, build_payload
+from .core.printer_rules import JobTracker
+from .core.printernizer import BridgeState
+from .core.schedule import SubmissionState
 from .report import async_installation_facts
-from .schedule import SubmissionState
 from .store import StoredData, UsageStore
 from .uploader import Uploader
 

@@ -20,7 +20,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .bridge import CONNECTION_STATES
-from .counts import local_week_start
+from .core.counts import local_week_start
 from .entity import PrinternizerUsageEntity
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
 from .uploader import SUBMISSION_STATES

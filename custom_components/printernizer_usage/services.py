@@ -28,7 +28,7 @@ from homeassistant.helpers import config_validation as cv
 
 from .compat import plain_schema
 from .const import ATTR_EVENT_TYPE, ATTR_METADATA, DOMAIN
-from .privacy import EVENT_TYPES, InvalidMetadataError, UnknownEventTypeError
+from .core.allowlist import EVENT_TYPES, InvalidMetadataError, UnknownEventTypeError
 from .runtime import UsageRuntime
 from .uploader import Attempt, Outcome
 

@@ -26,21 +26,21 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .audit import KIND_DELETION, KIND_REPORT
 from .const import DOMAIN, LOGGER
-from .counts import utc_day
-from .deletions import Deletion
-from .installation import Destination, Sent
-from .outbox import Outbox, Response, Verdict, idempotency_key
-from .payload import (
+from .core.audit import KIND_DELETION, KIND_REPORT
+from .core.counts import utc_day
+from .core.deletions import Deletion
+from .core.installation import Destination, Sent
+from .core.outbox import Outbox, Response, Verdict, idempotency_key
+from .core.payload import (
     PayloadRejectedError,
     Period,
     serialize,
     validate_endpoint,
     validate_payload,
 )
+from .core.schedule import FIRST_BACKOFF, START_DELAY, SubmissionState, retry_at
 from .report import PLACEHOLDER_ID
-from .schedule import FIRST_BACKOFF, START_DELAY, SubmissionState, retry_at
 
 REQUEST_TIMEOUT: Final = ClientTimeout(total=30)
 

@@ -14,18 +14,8 @@ import pytest
 
 PACKAGE = "custom_components.printernizer_usage"
 PACKAGE_DIR = Path(__file__).resolve().parents[2].joinpath(*PACKAGE.split("."))
-PURE_MODULES = (
-    "privacy",
-    "counts",
-    "payload",
-    "printers",
-    "schedule",
-    "outbox",
-    "deletions",
-    "audit",
-    "installation",
-)
-PURE = frozenset(f"{PACKAGE}.{name}" for name in PURE_MODULES)
+CORE = f"{PACKAGE}.core"
+CORE_DIR = PACKAGE_DIR / "core"
 
 
 def module_files(root: Path = PACKAGE_DIR, package: str = PACKAGE) -> dict[str, Path]:
@@ -40,6 +30,10 @@ def module_files(root: Path = PACKAGE_DIR, package: str = PACKAGE) -> dict[str, 
 
 
 MODULES = module_files()
+# Everything in core/ is pure; nothing outside it needs to be.
+PURE = frozenset(
+    module for module in MODULES if module == CORE or module.startswith(f"{CORE}.")
+)
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -188,15 +182,55 @@ def package_graph() -> dict[str, set[str]]:
 @pytest.mark.parametrize("module", sorted(PURE))
 def test_pure_module_imports_only_stdlib_and_pure_modules(module: str) -> None:
     source = _source(module)
+    is_package = _is_package(module)
     names = [
         name
         for _line, name in imports_of(
-            source, module, is_package=False, known=MODULES, type_checking=True
+            source, module, is_package=is_package, known=MODULES, type_checking=True
         )
     ]
-    assert names, f"{module} has no imports at all: is the parser blind?"
+    if not is_package:
+        assert names, f"{module} has no imports at all: is the parser blind?"
     assert not [name for name in names if name.split(".")[0] == "homeassistant"]
-    assert pure_violations(module, source, known=MODULES) == []
+    assert pure_violations(module, source, is_package=is_package, known=MODULES) == []
+
+
+def test_core_holds_the_pure_modules() -> None:
+    """The folder is found, and its modules are the ones the design names."""
+    names = {module.removeprefix(f"{CORE}.") for module in PURE - {CORE}}
+    assert names == {
+        "allowlist",
+        "audit",
+        "counts",
+        "deletions",
+        "import_ledger",
+        "installation",
+        "outbox",
+        "payload",
+        "printer_rules",
+        "printernizer",
+        "privacy_center",
+        "schedule",
+    }
+    # Nothing outside core/ is taken for pure.
+    assert f"{PACKAGE}.runtime" not in PURE
+    assert f"{PACKAGE}.const" not in PURE
+
+
+@pytest.mark.parametrize("module", sorted(PURE - {CORE}))
+def test_tests_pure_mirrors_core(module: str) -> None:
+    """Each module of core/ has its own test module in tests/pure/."""
+    name = module.rsplit(".", 1)[1]
+    assert (Path(__file__).parent / f"test_{name}.py").is_file()
+
+
+def test_tests_pure_has_no_test_module_without_its_core_module() -> None:
+    names = {module.rsplit(".", 1)[1] for module in PURE - {CORE}} | {"architecture"}
+    tests = {
+        path.stem.removeprefix("test_")
+        for path in Path(__file__).parent.glob("test_*.py")
+    }
+    assert tests == names
 
 
 @pytest.mark.parametrize(
@@ -205,10 +239,11 @@ def test_pure_module_imports_only_stdlib_and_pure_modules(module: str) -> None:
         ("import homeassistant.core\n", "homeassistant.core"),
         ("from homeassistant.util import dt\n", "homeassistant.util"),
         ("import aiohttp\n", "aiohttp"),
-        ("from .runtime import UsageRuntime\n", f"{PACKAGE}.runtime"),
-        ("from . import uploader\n", f"{PACKAGE}.uploader"),
-        ("from . import DOMAIN\n", PACKAGE),
-        ("from .sources.jobs import PrinterWatcher\n", f"{PACKAGE}.sources.jobs"),
+        ("from ..runtime import UsageRuntime\n", f"{PACKAGE}.runtime"),
+        ("from .. import uploader\n", f"{PACKAGE}.uploader"),
+        ("from .. import DOMAIN\n", PACKAGE),
+        ("from ..const import DOMAIN\n", f"{PACKAGE}.const"),
+        ("from ..sources.jobs import PrinterWatcher\n", f"{PACKAGE}.sources.jobs"),
         (f"from {PACKAGE}.store import UsageStore\n", f"{PACKAGE}.store"),
         (
             (
@@ -222,7 +257,7 @@ def test_pure_module_imports_only_stdlib_and_pure_modules(module: str) -> None:
     ],
 )
 def test_pure_violations_are_found(source: str, bad: str) -> None:
-    module = f"{PACKAGE}.schedule"
+    module = f"{CORE}.schedule"
     violations = pure_violations(module, source, known=MODULES)
     assert len(violations) == 1
     assert violations[0].endswith(f": {bad}")
@@ -235,10 +270,10 @@ def test_pure_imports_are_allowed() -> None:
         "from datetime import date\n"
         "from email.utils import parsedate_to_datetime\n"
         "from .payload import Period\n"
-        "from . import privacy\n"
-        f"from {PACKAGE}.counts import utc_day\n"
+        "from . import allowlist\n"
+        f"from {CORE}.counts import utc_day\n"
     )
-    assert pure_violations(f"{PACKAGE}.schedule", source, known=MODULES) == []
+    assert pure_violations(f"{CORE}.schedule", source, known=MODULES) == []
 
 
 # --- import cycles
@@ -256,13 +291,13 @@ def test_import_graph_sees_the_package() -> None:
     assert set(graph) == set(MODULES)
     assert {f"{PACKAGE}.sources", f"{PACKAGE}.sources.jobs"} <= set(graph)
     expected = [
-        ("schedule", "outbox"),
-        ("schedule", "deletions"),
-        ("deletions", "installation"),
+        ("core.schedule", "core.outbox"),
+        ("core.schedule", "core.deletions"),
+        ("core.deletions", "core.installation"),
         ("runtime", "uploader"),
         ("sources", "sources.jobs"),
         ("sources.errors", "runtime"),
-        ("sources.jobs", "printers"),
+        ("sources.jobs", "core.printer_rules"),
         ("", "sources"),
     ]
     for importer, target in expected:

@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.printernizer_usage.counts import (
+from custom_components.printernizer_usage.core.allowlist import (
+    EVENT_TYPES,
+    SanitizedEvent,
+    sanitize_event,
+)
+from custom_components.printernizer_usage.core.counts import (
     DEFAULT_RETENTION_DAYS,
     LABEL_VALUES_PER_DAY,
     OTHER_LABEL,
     UsageCounts,
     local_week_start,
     utc_day,
-)
-from custom_components.printernizer_usage.privacy import (
-    EVENT_TYPES,
-    SanitizedEvent,
-    sanitize_event,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

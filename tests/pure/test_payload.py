@@ -19,9 +19,19 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.printernizer_usage import payload as payload_module
-from custom_components.printernizer_usage.counts import OTHER_LABEL, UsageCounts
-from custom_components.printernizer_usage.payload import (
+from custom_components.printernizer_usage.core import payload as payload_module
+from custom_components.printernizer_usage.core.allowlist import (
+    DURATION_BUCKETS,
+    ERROR_TYPE_MAX_LENGTH,
+    EVENT_TYPES,
+    FEATURES,
+    METADATA_RULES,
+    PRINTER_TYPES,
+    sanitize_event,
+    to_slug,
+)
+from custom_components.printernizer_usage.core.counts import OTHER_LABEL, UsageCounts
+from custom_components.printernizer_usage.core.payload import (
     MAX_ERROR_TYPES,
     MAX_PAYLOAD_BYTES,
     MAX_PERIOD_DAYS,
@@ -39,16 +49,6 @@ from custom_components.printernizer_usage.payload import (
     serialize,
     validate_endpoint,
     validate_payload,
-)
-from custom_components.printernizer_usage.privacy import (
-    DURATION_BUCKETS,
-    ERROR_TYPE_MAX_LENGTH,
-    EVENT_TYPES,
-    FEATURES,
-    METADATA_RULES,
-    PRINTER_TYPES,
-    sanitize_event,
-    to_slug,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

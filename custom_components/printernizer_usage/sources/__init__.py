@@ -9,7 +9,7 @@ from __future__ import annotations
 from homeassistant.core import Event, HomeAssistant, callback
 
 from ..const import ATTR_EVENT_TYPE, ATTR_METADATA, EVENT_USAGE
-from ..privacy import InvalidMetadataError, UnknownEventTypeError
+from ..core.allowlist import InvalidMetadataError, UnknownEventTypeError
 from ..runtime import PrinternizerUsageConfigEntry
 from .errors import OutageErrors, async_setup_error_counting
 from .fleet import async_setup_fleet

@@ -25,7 +25,7 @@ from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from ..printers import PRINTER_TYPE_BY_DOMAIN
+from ..core.printer_rules import PRINTER_TYPE_BY_DOMAIN
 from ..runtime import PrinternizerUsageConfigEntry, UsageRuntime
 
 # A connection change counts only once it has lasted this long, so a

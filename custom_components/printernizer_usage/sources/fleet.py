@@ -8,7 +8,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 from ..compat import registry_devices
-from ..printers import PRINTER_TYPE_BY_DOMAIN
+from ..core.printer_rules import PRINTER_TYPE_BY_DOMAIN
 from ..runtime import PrinternizerUsageConfigEntry
 
 

@@ -27,7 +27,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from ..printers import (
+from ..core.printer_rules import (
     BAMBU_EVENT,
     BAMBU_EVENT_STEPS,
     KNOWN_INTEGRATIONS,

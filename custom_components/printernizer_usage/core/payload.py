@@ -17,8 +17,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 import uuid
 
-from .counts import UsageCounts
-from .privacy import (
+from .allowlist import (
     DURATION_BUCKETS,
     ERROR_TYPE_MAX_LENGTH,
     FEATURES,
@@ -27,6 +26,7 @@ from .privacy import (
     OTHER_LABEL,
     PRINTER_TYPES,
 )
+from .counts import UsageCounts
 
 SCHEMA_VERSION: Final = "1.0"
 MAX_PAYLOAD_BYTES: Final = 10 * 1024

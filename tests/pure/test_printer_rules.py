@@ -12,7 +12,12 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.printernizer_usage.printers import (
+from custom_components.printernizer_usage.core.allowlist import (
+    DURATION_BUCKETS,
+    PRINTER_TYPES,
+    sanitize_event,
+)
+from custom_components.printernizer_usage.core.printer_rules import (
     BAMBU_EVENT,
     BAMBU_EVENT_STEPS,
     FLEET_ONLY_INTEGRATIONS,
@@ -25,11 +30,6 @@ from custom_components.printernizer_usage.printers import (
     PrinterIntegration,
     Step,
     normalize,
-)
-from custom_components.printernizer_usage.privacy import (
-    DURATION_BUCKETS,
-    PRINTER_TYPES,
-    sanitize_event,
 )
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

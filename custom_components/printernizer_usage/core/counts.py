@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import re
 from typing import Any, Final
 
-from .privacy import (
+from .allowlist import (
     EVENT_TYPES,
     FEATURES,
     LABEL_FEATURE,

@@ -25,13 +25,13 @@ import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from .import_ledger import ImportLedger, event_key
-from .privacy import (
+from .allowlist import (
     InvalidMetadataError,
     SanitizedEvent,
     UnknownEventTypeError,
     sanitize_event,
 )
+from .import_ledger import ImportLedger, event_key
 
 # The report's app_version while no Printernizer was ever reached.
 NOT_CONNECTED: Final = "not-connected"

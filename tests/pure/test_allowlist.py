@@ -1,4 +1,4 @@
-"""The allowlist in privacy.py: event types, metadata rules, buckets, PII guards.
+"""The allowlist in core/allowlist.py: event types, metadata rules, buckets, PII guards.
 
 These tests run against the pure module only; they need no `hass`.
 """
@@ -22,8 +22,8 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.printernizer_usage import privacy
-from custom_components.printernizer_usage.privacy import (
+from custom_components.printernizer_usage.core import allowlist
+from custom_components.printernizer_usage.core.allowlist import (
     COMPONENT_MAX_LENGTH,
     DURATION_BUCKETS,
     ERROR_TYPE_MAX_LENGTH,
@@ -151,7 +151,7 @@ def assert_safe_labels(result: SanitizedEvent) -> None:
 
 
 def test_event_types_are_the_closed_set() -> None:
-    assert frozenset(EVENT_TYPES) == privacy.EVENT_TYPES
+    assert frozenset(EVENT_TYPES) == allowlist.EVENT_TYPES
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
@@ -276,14 +276,14 @@ def test_stored_label_names_are_stable() -> None:
         "feature": "feature",
         "is_auto_created": "is_auto_created",
     }
-    assert set(privacy.METADATA_RULES) == set(ALLOWED_KEYS)
+    assert set(allowlist.METADATA_RULES) == set(ALLOWED_KEYS)
 
 
 # --- printer_type ------------------------------------------------------------
 
 
 def test_printer_types_are_the_design_set() -> None:
-    assert frozenset(PRINTER_TYPES) == privacy.PRINTER_TYPES
+    assert frozenset(PRINTER_TYPES) == allowlist.PRINTER_TYPES
 
 
 @pytest.mark.parametrize("printer_type", PRINTER_TYPES)
@@ -636,7 +636,7 @@ def test_slug_non_string_is_dropped(value: object) -> None:
 
 
 def test_features_are_the_design_set() -> None:
-    assert frozenset(FEATURES) == privacy.FEATURES
+    assert frozenset(FEATURES) == allowlist.FEATURES
 
 
 @pytest.mark.parametrize("feature", FEATURES)

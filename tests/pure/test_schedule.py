@@ -1,53 +1,39 @@
-"""When and what the integration sends: schedule, outbox, deletions, audit log.
+"""The schedule in core/schedule.py: when the integration sends, and what it keeps.
 
-These tests run against the pure modules only; they need no `hass`. Every
-function there takes "now", so each test sets the clock it needs.
+Backoff, Retry-After, the rate limit, clock jumps, the report's period and time,
+the next wakeup, consent changes and the stored state.
+
+These tests need no `hass`; every function there takes "now", so each test sets
+the clock it needs.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 import json
-import random
-import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.printernizer_usage.audit import (
-    AUDIT_LOG_SIZE,
-    KIND_DELETION,
-    KIND_REPORT,
-    AuditLog,
-)
-from custom_components.printernizer_usage.deletions import (
-    MAX_DELETION_ATTEMPTS,
+from custom_components.printernizer_usage.core.deletions import (
     Deletion,
     DeletionQueue,
-    deletion_url,
 )
-from custom_components.printernizer_usage.installation import (
+from custom_components.printernizer_usage.core.installation import (
     Destination,
-    Installation,
-    Sent,
 )
-from custom_components.printernizer_usage.outbox import (
-    OUTBOX_MAX_AGE,
+from custom_components.printernizer_usage.core.outbox import (
     Outbox,
-    Response,
-    Verdict,
-    idempotency_key,
 )
-from custom_components.printernizer_usage.payload import (
+from custom_components.printernizer_usage.core.payload import (
     MAX_PERIOD_DAYS,
     MIN_PERIOD_DAYS,
     Period,
     day_start,
 )
-from custom_components.printernizer_usage.schedule import (
+from custom_components.printernizer_usage.core.schedule import (
     FIRST_BACKOFF,
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
@@ -59,74 +45,22 @@ from custom_components.printernizer_usage.schedule import (
     retry_at,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
-INSTALLATION_ID = "6f1c2a9e-3b4d-4c5e-8f7a-9b0c1d2e3f40"
-OTHER_ID = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a"
-ENDPOINT = "https://stats.example.com/api/v1"
-OTHER_ENDPOINT = "https://other.example.org/usage"
-DESTINATION = Destination(ENDPOINT, "key-1")
-OTHER_DESTINATION = Destination(OTHER_ENDPOINT, "key-2")
-LEGACY = Destination("https://legacy.example.net/api", "legacy-key")
-# Monday 16 November 2026: the day sharing was turned on.
-CONSENT_START = date(2026, 11, 16)
-PERIOD = Period(start=date(2026, 11, 16), end=date(2026, 11, 23))
-BODY = '{"schema_version":"1.0"}'
-HOUR = timedelta(hours=1)
-
-
-def utc(
-    year: int,
-    month: int,
-    day: int,
-    hour: int = 0,
-    minute: int = 0,
-    second: int = 0,
-    microsecond: int = 0,
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
-
-
-NOW = utc(2026, 11, 25, 10, 30)
-
-
-def seeded(seed: int) -> random.Random:
-    return random.Random(seed)  # noqa: S311 - a send offset, not cryptography
-
-
-def new_outbox(
-    period: Period = PERIOD, *, attempts: int = 0, next_attempt: datetime | None = None
-) -> Outbox:
-    return Outbox(
-        body=BODY,
-        start=period.start,
-        end=period.end,
-        installation_id=INSTALLATION_ID,
-        key=idempotency_key(INSTALLATION_ID, period),
-        attempts=attempts,
-        next_attempt=next_attempt,
-    )
-
-
-def full_state() -> SubmissionState:
-    """Return a state with every field set to something other than its default."""
-    state = SubmissionState(
-        last_period_end=date(2026, 11, 16),
-        last_submission=utc(2026, 11, 16, 3, 4, 5),
-        last_request=utc(2026, 11, 24, 8),
-        outbox=new_outbox(attempts=2, next_attempt=utc(2026, 11, 25, 12)),
-        deletions=DeletionQueue(
-            [
-                Deletion(OTHER_ID, DESTINATION, 3, utc(2026, 11, 26)),
-                Deletion(OTHER_ID, OTHER_DESTINATION),
-            ]
-        ),
-        send_offset=12_345,
-        result="ok",
-        auth_failed=True,
-    )
-    state.audit.add(NOW, kind=KIND_REPORT, status="sent", period=PERIOD, size=24)
-    return state
-
+from .sending import (
+    CONSENT_START,
+    DESTINATION,
+    ENDPOINT,
+    HOUR,
+    INSTALLATION_ID,
+    LEGACY,
+    NOW,
+    OTHER_DESTINATION,
+    OTHER_ENDPOINT,
+    OTHER_ID,
+    full_state,
+    new_outbox,
+    seeded,
+    utc,
+)
 
 # --- backoff, Retry-After and retry_at
 
@@ -637,391 +571,3 @@ def test_state_from_legacy_deletions() -> None:
     assert first.next_attempt is None
     assert second.destination == Destination(OTHER_ENDPOINT, None)
     assert second.next_attempt == utc(2026, 11, 26)
-
-
-# --- answers and the outbox
-
-
-@pytest.mark.parametrize(
-    ("status", "ok", "key_refused", "retryable"),
-    [
-        (None, False, False, True),
-        (200, True, False, False),
-        (204, True, False, False),
-        (301, False, False, True),
-        (302, False, False, True),
-        (400, False, False, False),
-        (401, False, True, False),
-        (403, False, True, False),
-        (404, False, False, False),
-        (429, False, False, True),
-        (500, False, False, True),
-        (503, False, False, True),
-    ],
-)
-def test_response(
-    status: int | None, ok: bool, key_refused: bool, retryable: bool
-) -> None:
-    response = Response(status)
-    assert response.ok is ok
-    assert response.key_refused is key_refused
-    assert response.retryable is retryable
-
-
-@pytest.mark.parametrize(
-    ("response", "text"),
-    [
-        (Response(200), "http_200"),
-        (Response(503, retry_after="120"), "http_503"),
-        (Response(401, error="ignored"), "http_401"),
-        (Response(None, error="TimeoutError"), "TimeoutError"),
-    ],
-)
-def test_response_describe(response: Response, text: str) -> None:
-    assert response.describe() == text
-
-
-OUTBOX_NOW = day_start(PERIOD.end) + timedelta(days=1, hours=3)
-
-
-@pytest.mark.parametrize(
-    ("status", "verdict"),
-    [
-        (200, Verdict.DONE),
-        (204, Verdict.DONE),
-        (401, Verdict.KEY_REFUSED),
-        (403, Verdict.KEY_REFUSED),
-        (None, Verdict.RETRY),
-        (301, Verdict.RETRY),
-        (302, Verdict.RETRY),
-        (429, Verdict.RETRY),
-        (500, Verdict.RETRY),
-        (503, Verdict.RETRY),
-        (400, Verdict.DROP),
-        (404, Verdict.DROP),
-        (413, Verdict.DROP),
-    ],
-)
-def test_outbox_verdict(status: int | None, verdict: Verdict) -> None:
-    assert new_outbox().verdict(Response(status), OUTBOX_NOW) is verdict
-
-
-@pytest.mark.parametrize(
-    ("age", "verdict"),
-    [
-        (timedelta(0), Verdict.RETRY),
-        (OUTBOX_MAX_AGE - timedelta(microseconds=1), Verdict.RETRY),
-        (OUTBOX_MAX_AGE, Verdict.DROP),
-        (OUTBOX_MAX_AGE + timedelta(days=30), Verdict.DROP),
-    ],
-)
-@pytest.mark.parametrize("status", [None, 302, 429, 503])
-def test_outbox_retry_turns_into_drop_when_too_old(
-    status: int | None, age: timedelta, verdict: Verdict
-) -> None:
-    now = day_start(PERIOD.end) + age
-    assert new_outbox().verdict(Response(status), now) is verdict
-
-
-@pytest.mark.parametrize(
-    ("status", "verdict"), [(200, Verdict.DONE), (401, Verdict.KEY_REFUSED)]
-)
-def test_outbox_age_does_not_change_other_verdicts(
-    status: int, verdict: Verdict
-) -> None:
-    now = day_start(PERIOD.end) + OUTBOX_MAX_AGE * 2
-    assert new_outbox().verdict(Response(status), now) is verdict
-
-
-def test_idempotency_key() -> None:
-    key = idempotency_key(INSTALLATION_ID, PERIOD)
-    assert re.fullmatch(r"[0-9a-f]{64}", key)
-    assert key == idempotency_key(INSTALLATION_ID, Period(PERIOD.start, PERIOD.end))
-    others = {
-        idempotency_key(OTHER_ID, PERIOD),
-        idempotency_key(INSTALLATION_ID, Period(PERIOD.start, date(2026, 11, 24))),
-        idempotency_key(INSTALLATION_ID, Period(date(2026, 11, 15), PERIOD.end)),
-        idempotency_key(
-            INSTALLATION_ID, Period(date(2026, 11, 23), date(2026, 11, 30))
-        ),
-    }
-    assert len(others) == 4
-    assert key not in others
-
-
-def test_idempotency_key_does_not_contain_the_id() -> None:
-    assert INSTALLATION_ID not in idempotency_key(INSTALLATION_ID, PERIOD)
-
-
-@pytest.mark.parametrize("next_attempt", [None, utc(2026, 11, 25, 11, 0, 0, 123)])
-def test_outbox_round_trip(next_attempt: datetime | None) -> None:
-    outbox = new_outbox(attempts=3, next_attempt=next_attempt)
-    data = json.loads(json.dumps(outbox.as_dict()))
-    restored = Outbox.from_dict(data)
-    assert restored == outbox
-    assert restored.period == PERIOD
-    assert restored.next_attempt == next_attempt
-
-
-# --- deletions
-
-
-def test_deletion_url() -> None:
-    assert (
-        deletion_url(ENDPOINT, INSTALLATION_ID)
-        == f"https://stats.example.com/api/v1/installation/{INSTALLATION_ID}"
-    )
-    deletion = Deletion(OTHER_ID, OTHER_DESTINATION)
-    assert deletion.url == f"{OTHER_ENDPOINT}/installation/{OTHER_ID}"
-
-
-@pytest.mark.parametrize(
-    "attempts", [1, MAX_DELETION_ATTEMPTS, MAX_DELETION_ATTEMPTS + 1]
-)
-@pytest.mark.parametrize("status", [200, 202, 204, 404])
-def test_deletion_confirmed(status: int, attempts: int) -> None:
-    deletion = Deletion(OTHER_ID, DESTINATION, attempts)
-    assert deletion.verdict(Response(status)) is Verdict.DONE
-
-
-@pytest.mark.parametrize("attempts", [1, MAX_DELETION_ATTEMPTS])
-@pytest.mark.parametrize("status", [401, 403])
-def test_deletion_key_refused(status: int, attempts: int) -> None:
-    deletion = Deletion(OTHER_ID, DESTINATION, attempts)
-    assert deletion.verdict(Response(status)) is Verdict.KEY_REFUSED
-
-
-@pytest.mark.parametrize("status", [None, 301, 429, 500, 503])
-def test_deletion_retried_up_to_the_limit(status: int | None) -> None:
-    deletion = Deletion(OTHER_ID, DESTINATION)
-    verdicts = []
-    while True:
-        deletion.attempts += 1
-        verdicts.append(deletion.verdict(Response(status)))
-        if verdicts[-1] is not Verdict.RETRY:
-            break
-    assert verdicts == [Verdict.RETRY] * (MAX_DELETION_ATTEMPTS - 1) + [Verdict.DROP]
-    assert deletion.attempts == MAX_DELETION_ATTEMPTS
-
-
-def test_deletion_other_answers_are_retried_too() -> None:
-    """The module retries every unconfirmed answer until the limit."""
-    assert Deletion(OTHER_ID, DESTINATION, 1).verdict(Response(400)) is Verdict.RETRY
-    assert (
-        Deletion(OTHER_ID, DESTINATION, MAX_DELETION_ATTEMPTS).verdict(Response(400))
-        is Verdict.DROP
-    )
-
-
-def test_queue_keeps_one_request_per_id_and_service() -> None:
-    queue = DeletionQueue()
-    queue.queue(OTHER_ID, DESTINATION)
-    queue.queue(OTHER_ID, Destination(ENDPOINT, "another-key"))
-    assert len(queue.items) == 1
-    assert queue.items[0].destination == DESTINATION
-    queue.queue(OTHER_ID, OTHER_DESTINATION)
-    queue.queue(INSTALLATION_ID, DESTINATION)
-    assert len(queue.items) == 3
-    assert [(item.installation_id, item.destination) for item in queue.items] == [
-        (OTHER_ID, DESTINATION),
-        (OTHER_ID, OTHER_DESTINATION),
-        (INSTALLATION_ID, DESTINATION),
-    ]
-    assert all(item.attempts == 0 and item.next_attempt is None for item in queue.items)
-
-
-def test_queue_due_returns_the_oldest_due() -> None:
-    first = Deletion(OTHER_ID, DESTINATION, 1, NOW + HOUR)
-    second = Deletion(OTHER_ID, OTHER_DESTINATION, 1, NOW - HOUR)
-    third = Deletion(INSTALLATION_ID, DESTINATION)
-    queue = DeletionQueue([first, second, third])
-    assert queue.due(NOW - timedelta(hours=2)) is third
-    assert queue.due(NOW) is second
-    assert queue.due(NOW + HOUR) is first
-    queue.remove(first)
-    queue.remove(second)
-    assert queue.due(NOW) is third
-    queue.remove(third)
-    assert queue.due(NOW) is None
-    assert len(queue.items) == 0
-
-
-def test_queue_due_none_while_all_wait() -> None:
-    queue = DeletionQueue([Deletion(OTHER_ID, DESTINATION, 1, NOW + HOUR)])
-    assert queue.due(NOW) is None
-    assert queue.due(NOW + HOUR) is queue.items[0]
-
-
-def test_queue_replace_key_only_for_its_endpoint() -> None:
-    queue = DeletionQueue()
-    queue.queue(OTHER_ID, DESTINATION)
-    queue.queue(OTHER_ID, OTHER_DESTINATION)
-    queue.queue(INSTALLATION_ID, DESTINATION)
-    queue.replace_key(ENDPOINT, "new-key")
-    assert [item.destination for item in queue.items] == [
-        Destination(ENDPOINT, "new-key"),
-        OTHER_DESTINATION,
-        Destination(ENDPOINT, "new-key"),
-    ]
-    queue.replace_key(OTHER_ENDPOINT, None)
-    assert queue.items[1].destination == Destination(OTHER_ENDPOINT, None)
-    assert queue.items[0].destination == Destination(ENDPOINT, "new-key")
-
-
-def test_deletion_round_trip() -> None:
-    queue = DeletionQueue(
-        [
-            Deletion(OTHER_ID, DESTINATION, 5, utc(2026, 11, 26, 1, 2, 3)),
-            Deletion(INSTALLATION_ID, Destination(OTHER_ENDPOINT, None)),
-        ]
-    )
-    data = json.loads(json.dumps(queue.as_list()))
-    restored = [Deletion.from_dict(item, legacy=LEGACY) for item in data]
-    assert restored == queue.items
-
-
-def test_legacy_deletion_goes_to_the_legacy_service() -> None:
-    data = {"installation_id": OTHER_ID, "attempts": 2, "next_attempt": None}
-    deletion = Deletion.from_dict(data, legacy=LEGACY)
-    assert deletion == Deletion(OTHER_ID, LEGACY, 2, None)
-    assert deletion.url == f"{LEGACY.endpoint}/installation/{OTHER_ID}"
-
-
-# --- the audit log
-
-
-def test_audit_log_records_the_utc_day_only() -> None:
-    log = AuditLog()
-    # 00:30 in Berlin is still the previous day in UTC.
-    now = datetime(2026, 11, 17, 0, 30, 45, tzinfo=BERLIN)
-    log.add(
-        now,
-        kind=KIND_REPORT,
-        status="sent",
-        period=PERIOD,
-        size=42,
-        payload={"a": 1},
-    )
-    log.add(now, kind=KIND_DELETION, status="deleted")
-    assert log.entries == [
-        {
-            "day": "2026-11-16",
-            "kind": KIND_REPORT,
-            "period": {"start": "2026-11-16", "end": "2026-11-23"},
-            "status": "sent",
-            "size": 42,
-            "payload": {"a": 1},
-        },
-        {
-            "day": "2026-11-16",
-            "kind": KIND_DELETION,
-            "period": None,
-            "status": "deleted",
-            "size": 0,
-            "payload": None,
-        },
-    ]
-    text = json.dumps(log.entries)
-    assert "23:30" not in text
-    assert "00:30" not in text
-
-
-def test_audit_log_keeps_the_newest() -> None:
-    log = AuditLog()
-    for i in range(AUDIT_LOG_SIZE + 5):
-        log.add(NOW + timedelta(days=i), kind=KIND_REPORT, status=f"s{i}")
-    assert len(log.entries) == AUDIT_LOG_SIZE
-    assert [entry["status"] for entry in log.entries] == [
-        f"s{i}" for i in range(5, AUDIT_LOG_SIZE + 5)
-    ]
-
-
-def test_audit_log_from_storage_keeps_the_newest() -> None:
-    stored = [{"status": str(i)} for i in range(AUDIT_LOG_SIZE + 3)]
-    log = AuditLog(stored)
-    assert [entry["status"] for entry in log.entries] == [
-        str(i) for i in range(3, AUDIT_LOG_SIZE + 3)
-    ]
-    assert len(AuditLog(stored[:2]).entries) == 2
-
-
-def test_audit_log_clear() -> None:
-    log = AuditLog()
-    log.add(NOW, kind=KIND_REPORT, status="sent")
-    log.clear()
-    assert log.entries == []
-    log.add(NOW, kind=KIND_DELETION, status="deleted")
-    assert len(log.entries) == 1
-
-
-# --- the installation
-
-
-def test_submitted_ids_are_unique_in_order() -> None:
-    installation = Installation(
-        installation_id=INSTALLATION_ID,
-        sent=[
-            Sent(OTHER_ID, DESTINATION),
-            Sent(INSTALLATION_ID, DESTINATION),
-            Sent(OTHER_ID, OTHER_DESTINATION),
-        ],
-    )
-    assert installation.submitted_ids == [OTHER_ID, INSTALLATION_ID]
-
-
-def test_installation_round_trip() -> None:
-    installation = Installation(
-        installation_id=INSTALLATION_ID,
-        consent_start=CONSENT_START,
-        sent=[
-            Sent(OTHER_ID, DESTINATION),
-            Sent(OTHER_ID, Destination(OTHER_ENDPOINT, None)),
-        ],
-    )
-    data = json.loads(json.dumps(installation.as_dict()))
-    assert data["submitted_ids"] == [OTHER_ID]
-    assert data["consent_start"] == "2026-11-16"
-    assert Installation.from_dict(data, legacy=LEGACY) == installation
-
-
-def test_installation_round_trip_of_defaults() -> None:
-    data = Installation().as_dict()
-    assert data == {
-        "installation_id": None,
-        "consent_start": None,
-        "submitted_ids": [],
-        "sent": [],
-    }
-    assert Installation.from_dict(data, legacy=LEGACY) == Installation()
-    assert Installation.from_dict({}, legacy=LEGACY) == Installation()
-
-
-def test_installation_from_a_legacy_release() -> None:
-    data = {
-        "installation_id": INSTALLATION_ID,
-        "consent_start": "2026-11-16",
-        "submitted_ids": [OTHER_ID, INSTALLATION_ID],
-        "sent": [
-            {
-                "installation_id": OTHER_ID,
-                "endpoint": OTHER_ENDPOINT,
-                "api_key": "key-2",
-            }
-        ],
-    }
-    installation = Installation.from_dict(data, legacy=LEGACY)
-    assert installation.consent_start == CONSENT_START
-    assert installation.installation_id == INSTALLATION_ID
-    # An id recorded with its service is not also sent to the legacy one.
-    assert installation.sent == [
-        Sent(OTHER_ID, OTHER_DESTINATION),
-        Sent(INSTALLATION_ID, LEGACY),
-    ]
-
-
-def test_installation_with_ids_only() -> None:
-    data = {"submitted_ids": [OTHER_ID, INSTALLATION_ID], "consent_start": None}
-    installation = Installation.from_dict(data, legacy=LEGACY)
-    assert installation.consent_start is None
-    assert installation.installation_id is None
-    assert installation.sent == [Sent(OTHER_ID, LEGACY), Sent(INSTALLATION_ID, LEGACY)]
