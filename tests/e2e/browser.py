@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-import re
 import shutil
 from typing import TYPE_CHECKING
 
-from tests.e2e.server import INTEGRATION, REPO
+from tests.e2e.server import REPO
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -45,29 +44,16 @@ DOCS = REPO / "docs"
 # scripts/e2e --update-docs: copy the screenshots the README shows to docs/.
 UPDATE_DOCS = os.environ.get("PRINTERNIZER_E2E_DOCS") == "1"
 
-# What Home Assistant 2025.4 asks the brands site for; the site answers a
-# missing logo (or dark variant) with the icon.
-_BRAND_IMAGE = re.compile(
-    r"^https://brands\.home-assistant\.io/(?:_/)?printernizer_usage/"
-    r"(?:dark_)?(?:icon|logo)(@2x)?\.png$"
-)
-
 
 def route_outside_requests(route: Route) -> None:
-    """Answer what the page asks of any host but the server: nothing is reachable.
+    """Refuse what the page asks of any host but the server: none is reachable.
 
-    The one exception is the integration's icon, which Home Assistant 2025.4
-    loads from brands.home-assistant.io: it is answered with the icon this
-    repository ships in the integration's brand/ folder, so the screenshots show
-    it as people see it once the brands repository has it. Everything else
-    (other integrations' logos) fails at once, as it would offline.
+    Brand images too: Home Assistant before 2026.3 loads every integration's
+    icon from brands.home-assistant.io, which has none for this integration, so
+    those releases show no icon for it online as they do here
+    (`test_integration_icon` checks what the integration's card shows).
     """
-    if (match := _BRAND_IMAGE.match(route.request.url)) and (
-        icon := INTEGRATION / "brand" / f"icon{match.group(1) or ''}.png"
-    ).is_file():
-        route.fulfill(path=icon, content_type="image/png")
-    else:
-        route.abort()
+    route.abort()
 
 
 def reset_artifacts() -> None:
