@@ -99,8 +99,8 @@ async def _connect(hass: HomeAssistant, url: str) -> None:
 
 
 async def _poll(hass: HomeAssistant) -> None:
-    bridge = _runtime(hass).bridge
-    bridge._async_start_poll()  # noqa: SLF001 - what the 15-minute timer does
+    # What the coordinator's 15-minute timer does.
+    await _runtime(hass).bridge.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
 
 

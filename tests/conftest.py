@@ -120,6 +120,7 @@ def stored_data(share_statistics: bool) -> dict[str, Any]:
                         "labels": {
                             "job_completed": {"printer_type": {"prusa": 3}},
                         },
+                        "features": {"library": True},
                         "rejected": 1,
                     }
                 },
@@ -129,7 +130,6 @@ def stored_data(share_statistics: bool) -> dict[str, Any]:
                     "start": "2026-11-23T00:00:00+01:00",
                     "events": {"job_completed": 3, "file_downloaded": 2},
                 },
-                "features": {"library": True},
             },
             "installation": agreed_installation()
             if share_statistics

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+import logging
+import re
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,9 +22,25 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 
 from .conftest import agreed_installation
+
+# Loggers of the test set-up itself (its mock storage logs whole files, and
+# asyncio's debug mode reports each jump of the frozen clock as a slow step)
+# and of the machine (no fast zlib), not of Home Assistant or the integration.
+HARNESS_LOGGERS = (
+    "pytest_homeassistant_custom_component",
+    "asyncio",
+    "aiohttp_fast_zlib",
+)
+
+
+def logged_records(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
+    """Return the records of Home Assistant and the integration, not the harness's."""
+    return [record for record in records if not record.name.startswith(HARNESS_LOGGERS)]
+
 
 SHARE_SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
 
@@ -62,6 +81,9 @@ async def async_submit_now(hass: HomeAssistant) -> str:
         return str(response["result"])
     assert error.translation_domain == DOMAIN
     assert error.translation_key is not None
+    # What the person reads is the sentence, filled, not the key.
+    assert str(error) not in ("", error.translation_key)
+    assert "{" not in str(error)
     why = error.translation_key.removeprefix("submit_")
     status = (error.translation_placeholders or {}).get("status")
     return f"{why}: {status}" if status else why
@@ -100,6 +122,62 @@ async def async_setup_sharing_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def async_render(
+    hass: HomeAssistant,
+    key: str,
+    placeholders: Mapping[str, str] | None = None,
+    language: str = "en",
+) -> str:
+    """Return the text at `key` ("options.step.preview.title"), as a person reads it.
+
+    Filled like the frontend fills it; a placeholder without a value fails.
+    """
+    category = key.split(".", 1)[0]
+    strings = await async_get_translations(hass, language, category, [DOMAIN])
+    text = strings[f"component.{DOMAIN}.{key}"]
+    values = placeholders or {}
+
+    def fill(match: re.Match[str]) -> str:
+        assert match.group(1) in values, f"{match.group(0)} unfilled in {key}"
+        return values[match.group(1)]
+
+    return re.sub(r"\{(\w+)\}", fill, text)
+
+
+async def async_render_step(
+    hass: HomeAssistant,
+    result: Mapping[str, Any],
+    category: str = "options",
+    language: str = "en",
+) -> str:
+    """Return a form step's title and description as a person reads them."""
+    step = f"{category}.step.{result['step_id']}"
+    placeholders = result.get("description_placeholders") or {}
+    title = await async_render(hass, f"{step}.title", placeholders, language)
+    description = await async_render(
+        hass, f"{step}.description", placeholders, language
+    )
+    return f"{title}\n\n{description}"
+
+
+async def async_shown(hass: HomeAssistant, result: Mapping[str, Any]) -> str:
+    """Return what a finished flow or a form's errors say, as a person reads it.
+
+    An abort says its reason; a form says the error under each field, in order.
+    """
+    category = "config" if result["handler"] == DOMAIN else "options"
+    placeholders = result.get("description_placeholders")
+    if result["type"] == "abort":
+        return await async_render(
+            hass, f"{category}.abort.{result['reason']}", placeholders
+        )
+    errors = [
+        await async_render(hass, f"{category}.error.{error}", placeholders)
+        for error in result["errors"].values()
+    ]
+    return " ".join(errors)
 
 
 async def async_start_repair_flow(

@@ -33,21 +33,44 @@ announced, half sent, connection closed), "huge" (`huge_bytes` streamed without
 a Content-Length), "not_printernizer" (`/api/v1/health` says `{"status": "ok"}`
 and nothing else exists), "slow" (no answer until `release()`),
 "export_error" (the export's own failure: 200 with `{"error": ...}`),
-"rate_limited" (Printernizer's 429). "Down" is `stop()`: the port refuses
-connections until `start()` opens it again.
+"rate_limited" (Printernizer's 429, asking to wait `retry_after_seconds`).
+"Down" is `stop()`: the port refuses connections until `start()` opens it
+again.
+
+Printernizer's rate limit (src/utils/middleware.py, `RateLimitMiddleware`,
+added in src/main.py outside pytest, so the add-on runs it) is applied as
+well: a token bucket per client address (the first `X-Forwarded-For` entry,
+else the peer), 100 requests a minute, starting full at 100 and holding up to
+120; `/api/v1/health` and anything outside `/api/` is exempt. A request
+without a token gets a 429 whose body says `details.retry_after_seconds`
+(the time one token takes to come back, one decimal) and whose `Retry-After`
+header says it in whole seconds, rounded up. One difference: a clock that
+goes back refills nothing here, where Printernizer's bucket (on `time.time()`)
+would go negative; the tests move one clock for both sides.
+
+Standalone, to develop against (`scripts/develop --printernizer` starts it):
+`python -m tests.printernizer_server [--port 8000] [--days 7]` serves the
+events of a few realistic days (`history`) until Ctrl+C or SIGTERM, and
+`POST /stand-in/events?type=job_completed&count=1` (not Printernizer's API)
+records more while it runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 import json
+import random
+import signal
 import socket
+import sys
 import threading
+from time import time as unix_time
 from typing import Any
 import uuid
 
@@ -68,6 +91,13 @@ STATUS = "/api/v1/usage-stats/status"
 OPT_IN = "/api/v1/usage-stats/opt-in"
 OPT_OUT = "/api/v1/usage-stats/opt-out"
 PRINTERS = "/api/v1/printers"
+
+# RateLimitConfig in src/main.py; EXEMPT_ENDPOINTS of RateLimitMiddleware.
+RATE_LIMIT_PER_MINUTE = 100
+RATE_LIMIT_BURST = 20
+RATE_LIMIT_EXEMPT = ("/api/v1/health", "/api/v1/ws", "/metrics")
+# Not Printernizer's: records events in a running stand-in (scripts/develop).
+ADD_EVENTS = "/stand-in/events"
 
 FAULTS = frozenset(
     {
@@ -179,6 +209,26 @@ def utc_iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def record(
+    event_type: str,
+    stamp: str,
+    metadata: dict[str, Any] | None,
+    *,
+    event_id: str | None = None,
+    submitted: bool = False,
+) -> dict[str, Any]:
+    """Return one row of Printernizer's export (`usage_events`)."""
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "event_type": event_type,
+        "timestamp": stamp,
+        # Stored as JSON text, NULL for an empty dict, and parsed on export.
+        "metadata": json.loads(json.dumps(metadata)) if metadata else None,
+        "submitted": int(submitted),
+        "created_at": stamp,
+    }
+
+
 def make_printer(
     printer_type: str,
     *,
@@ -252,6 +302,54 @@ def default_printers() -> list[dict[str, Any]]:
     ]
 
 
+def history(days: int, today: date) -> list[dict[str, Any]]:
+    """Return the events of the `days` days before `today`, oldest first.
+
+    Each day looks like one in a small workshop: Printernizer starts, both
+    printers connect, one to four prints of up to five hours are created,
+    downloaded and finish (about one in seven fails), and the printers
+    disconnect in the evening. A day's events depend on its date alone (ids
+    too), so a restarted stand-in serves the same history and nothing is
+    counted twice.
+    """
+    return [
+        event
+        for back in range(days, 0, -1)
+        for event in _workshop_day(today - timedelta(days=back))
+    ]
+
+
+def _workshop_day(day: date) -> list[dict[str, Any]]:
+    rng = random.Random(day.isoformat())  # noqa: S311 - made-up events, no secret
+    moment = datetime.combine(day, time(7)) + timedelta(minutes=rng.randrange(90))
+    events: list[dict[str, Any]] = []
+
+    def add(event_type: str, metadata: dict[str, Any] | None, minutes: int = 1) -> None:
+        nonlocal moment
+        moment += timedelta(minutes=minutes, seconds=rng.randrange(60))
+        event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        events.append(record(event_type, utc_iso(moment), metadata, event_id=event_id))
+
+    add("app_start", REAL_METADATA["app_start"])
+    for _printer in default_printers():
+        add("printer_connected", REAL_METADATA["printer_connected"])
+    for _job in range(rng.randint(1, 4)):
+        if moment.hour >= 16:  # every print ends on its own day
+            break
+        printer_type = rng.choice(("bambu_lab", "prusa_core"))
+        created = {"printer_type": printer_type, "is_auto_created": True}
+        add("job_created", created, rng.randrange(20, 120))
+        add("file_downloaded", {"file_size_mb": round(rng.uniform(0.4, 80.0), 2)})
+        duration = rng.randrange(15, 5 * 60)
+        if rng.random() < 1 / 7:
+            add("job_failed", None, rng.randrange(5, duration))
+        else:
+            add("job_completed", {"duration_minutes": duration}, duration)
+    for _printer in default_printers():
+        add("printer_disconnected", REAL_METADATA["printer_disconnected"], 10)
+    return events
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     """FastAPI's JSONResponse: compact JSON, application/json."""
     return web.Response(
@@ -279,6 +377,28 @@ def _error(status: int, message: str) -> web.Response:
     )
 
 
+def _rate_limited(wait: Any) -> web.Response:
+    """RateLimitMiddleware's 429 (src/utils/middleware.py, `dispatch`)."""
+    response = _json(
+        {
+            "status": "error",
+            "message": "Too many requests. Please try again later.",
+            "error_code": "RATE_LIMIT_EXCEEDED",
+            "details": {
+                "retry_after_seconds": wait,
+                "rate_limit_per_minute": RATE_LIMIT_PER_MINUTE,
+            },
+        },
+        429,
+    )
+    if isinstance(wait, int | float) and 0 <= wait < 10**9:
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        response.headers["X-RateLimit-Limit"] = str(RATE_LIMIT_PER_MINUTE)
+        response.headers["X-RateLimit-Remaining"] = "0"
+        response.headers["X-RateLimit-Reset"] = str(int(unix_time() + wait))
+    return response
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -302,6 +422,10 @@ class StandInPrinternizer:
     last_submission_date: str | None = None
     fault: str | None = None
     fault_paths: set[str] | None = None  # None: the fault hits every route
+    retry_after_seconds: Any = 12.5  # what the "rate_limited" fault asks for
+    rate_limit: bool = True  # Printernizer's token bucket (see the module)
+    # Per client address: [tokens, time of the last request].
+    buckets: dict[str, list[float]] = field(default_factory=dict)
     huge_bytes: int = 30 * 1024 * 1024
     requests: Counter[str] = field(default_factory=Counter)
     request_log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -339,14 +463,7 @@ class StandInPrinternizer:
         if timestamp is None:
             timestamp = datetime.now(UTC)
         stamp = timestamp if isinstance(timestamp, str) else utc_iso(timestamp)
-        event = {
-            "id": str(uuid.uuid4()),
-            "event_type": event_type,
-            "timestamp": stamp,
-            "metadata": json.loads(json.dumps(metadata)) if metadata else None,
-            "submitted": int(submitted),
-            "created_at": stamp,
-        }
+        event = record(event_type, stamp, metadata, submitted=submitted)
         with self._lock:
             self.events.append(event)
         return event
@@ -384,6 +501,26 @@ class StandInPrinternizer:
             moment += step
         with self._lock:
             self.events.extend(batch)
+
+    def exhaust_rate_limit(self, client: str = "127.0.0.1") -> None:
+        """Spend every token of `client` now, as another busy client would."""
+        with self._lock:
+            self.buckets[client] = [0.0, unix_time()]
+
+    def _take_token(self, client: str) -> float | None:
+        """Take a token as RateLimitMiddleware does; None, or the wait without one."""
+        now = unix_time()
+        with self._lock:
+            tokens, last = self.buckets.get(client, [RATE_LIMIT_PER_MINUTE, now])
+            tokens = min(
+                RATE_LIMIT_PER_MINUTE + RATE_LIMIT_BURST,
+                tokens + max(0.0, now - last) / 60 * RATE_LIMIT_PER_MINUTE,
+            )
+            if tokens >= 1:
+                self.buckets[client] = [tokens - 1, now]
+                return None
+            self.buckets[client] = [tokens, now]
+        return (1 - tokens) * 60 / RATE_LIMIT_PER_MINUTE
 
     def release(self) -> None:
         """Let every request held by the "slow" fault answer."""
@@ -428,6 +565,7 @@ class StandInPrinternizer:
         app.router.add_post(OPT_IN, self.opt_in)
         app.router.add_post(OPT_OUT, self.opt_out)
         app.router.add_get(PRINTERS, self.list_printers)
+        app.router.add_post(ADD_EVENTS, self.add_events)
         return app
 
     async def _start_serving(self) -> None:
@@ -451,11 +589,22 @@ class StandInPrinternizer:
     async def _middleware(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        """Count the request, then answer it or apply the fault."""
+        """Count the request, apply the rate limit, then answer or apply the fault."""
         self.requests[request.path] += 1
         self.request_log.append(
             (request.method, request.path_qs, dict(request.headers))
         )
+        if (
+            self.rate_limit
+            and request.path.startswith("/api/")
+            and not request.path.startswith(RATE_LIMIT_EXEMPT)
+        ):
+            forwarded = request.headers.get("X-Forwarded-For")
+            client = (
+                forwarded.split(",")[0].strip() if forwarded else request.remote
+            ) or "unknown"
+            if (wait := self._take_token(client)) is not None:
+                return _rate_limited(round(wait, 1))
         fault = self.fault
         if fault is not None and self.fault_paths is not None:
             fault = fault if request.path in self.fault_paths else None
@@ -510,18 +659,7 @@ class StandInPrinternizer:
                     return _json({"error": "database is locked"})
                 return await handler(request)
             case "rate_limited":
-                return _json(
-                    {
-                        "status": "error",
-                        "message": "Too many requests. Please try again later.",
-                        "error_code": "RATE_LIMIT_EXCEEDED",
-                        "details": {
-                            "retry_after_seconds": 12.5,
-                            "rate_limit_per_minute": 100,
-                        },
-                    },
-                    429,
-                )
+                return _rate_limited(self.retry_after_seconds)
         raise AssertionError(fault)
 
     async def _cut(
@@ -748,6 +886,25 @@ class StandInPrinternizer:
             }
         )
 
+    async def add_events(self, request: web.Request) -> web.Response:
+        """POST /stand-in/events?type=job_completed&count=1: record events now.
+
+        Not Printernizer's API: how a person trying the integration adds
+        events while it runs. Each has the metadata Printernizer writes.
+        """
+        event_type = request.query.get("type", "job_completed")
+        try:
+            count = int(request.query.get("count", "1"))
+        except ValueError:
+            count = 0
+        if event_type not in EVENT_TYPES or not 1 <= count <= 1000:
+            return _error(
+                422, f"type must be one of {', '.join(EVENT_TYPES)}; count 1-1000"
+            )
+        for _ in range(count):
+            self.add_event(event_type)
+        return _json({"added": count, "total_events": len(self.events)})
+
     async def list_printers(self, request: web.Request) -> web.Response:
         """GET /api/v1/printers: `PrinterListResponse`, paged.
 
@@ -843,3 +1000,33 @@ def printernizer(socket_enabled: None) -> Generator[StandInPrinternizer]:
     """Serve a stand-in Printernizer for one test (import into conftest.py)."""
     with run_printernizer() as server:
         yield server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a stand-in with a few days of history until Ctrl+C or SIGTERM."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.printernizer_server",
+        description="A stand-in Printernizer on 127.0.0.1 to develop against.",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="0: any free port")
+    parser.add_argument("--days", type=int, default=7, help="days of history")
+    args = parser.parse_args(argv)
+    # Blocked before the server's thread starts, so that only sigwait gets them.
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    events = history(args.days, datetime.now(UTC).date())
+    server = start_printernizer_sync(port=args.port, events=events)
+    sys.stdout.write(
+        f"Stand-in Printernizer {server.version} on {server.url}: {len(events)} "
+        f"events of the last {args.days} days.\n"
+        f"Record more: curl -X POST '{server.url}{ADD_EVENTS}?type=job_completed'\n"
+    )
+    sys.stdout.flush()
+    try:
+        signal.sigwait(stop)
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -26,10 +26,13 @@ class StatisticsServer:
     `mode` picks how /submit answers: "ok", "slow" (longer than the client
     waits), "reset" (drops the connection mid-answer), "huge" (a 50 MB body),
     "redirect_http", "garbage" (200 with a body that is not JSON), "429".
+    While `refusing`, every request is answered 401, as for a refused API key.
     """
 
     url: str = ""
     mode: str = "ok"
+    refusing: bool = False
+    key_checks: list[str | None] = field(default_factory=list)
     submissions: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     deletions: list[str] = field(default_factory=list)
     bytes_sent: int = 0
@@ -37,6 +40,8 @@ class StatisticsServer:
     async def submit(self, request: web.Request) -> web.StreamResponse:
         """Answer a report the way `mode` says."""
         self.submissions.append((dict(request.headers), await request.read()))
+        if self.refusing:
+            return web.Response(status=401)
         match self.mode:
             case "slow":
                 await asyncio.sleep(5)
@@ -74,7 +79,16 @@ class StatisticsServer:
     async def delete(self, request: web.Request) -> web.Response:
         """Acknowledge a deletion request."""
         self.deletions.append(request.match_info["installation_id"])
+        if self.refusing:
+            return web.Response(status=401)
         return web.Response(status=204)
+
+    async def summary(self, request: web.Request) -> web.Response:
+        """Answer the summary that a key check reads (needs an accepted key)."""
+        self.key_checks.append(request.headers.get("X-API-Key"))
+        if self.refusing:
+            return web.Response(status=401)
+        return web.json_response({"total_installations": 1})
 
 
 @contextmanager
@@ -95,6 +109,7 @@ def run_statistics_server(
     app = web.Application()
     app.router.add_post("/submit", server.submit)
     app.router.add_delete("/installation/{installation_id}", server.delete)
+    app.router.add_get("/stats/summary", server.summary)
     # No access log: it measures request time with the frozen test clock.
     runner = web.AppRunner(app, access_log=None)
     loop = asyncio.new_event_loop()

@@ -34,7 +34,21 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 
+from .helpers import async_shown
+
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
+# The form errors as a person reads them.
+REFUSED_KEY = "The statistics service refused this API key."
+NOT_CHECKED = (
+    "The key could not be checked: the statistics service did not answer as"
+    " expected. Try again later."
+)
+NOT_HTTPS = "Enter an address that starts with https://"
+SHOWN = {
+    "invalid_api_key": REFUSED_KEY,
+    "cannot_connect": NOT_CHECKED,
+    "invalid_endpoint": NOT_HTTPS,
+}
 
 
 @pytest.mark.parametrize(
@@ -79,6 +93,10 @@ async def test_single_instance(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"
+    assert await async_shown(hass, result) == (
+        "Printernizer Usage Statistics is already set up; only one instance is"
+        " possible."
+    )
 
 
 async def test_options_flow_changes_consent_endpoint_and_key(
@@ -137,6 +155,7 @@ async def test_options_flow_refuses_non_https_endpoints(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
+    assert (await async_shown(hass, result)).startswith(NOT_HTTPS)
     # Nothing was changed by the refused input.
     assert init_integration.options == {CONF_SHARE_STATISTICS: False}
 
@@ -289,6 +308,7 @@ async def test_reauth_refused_key_is_not_stored(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     assert result["description_placeholders"]["endpoint"] == KEYED_ENDPOINT
     assert keyed_entry.options == before
     # The key was tried against the entry's own service, in the header.
@@ -321,6 +341,7 @@ async def test_reauth_without_an_answer_cannot_connect(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "cannot_connect"}
+    assert await async_shown(hass, result) == NOT_CHECKED
     assert keyed_entry.options == before
     assert aioclient_mock.call_count == 1
 
@@ -345,6 +366,7 @@ async def test_reauth_unsendable_key_is_refused_without_a_request(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     assert aioclient_mock.call_count == 0
     assert keyed_entry.options == before
 
@@ -363,6 +385,7 @@ async def test_reauth_accepted_key_is_stored_and_keeps_other_options(
         flow_id, {CONF_API_KEY: "k-wrong"}
     )
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     aioclient_mock.clear_requests()
     aioclient_mock.get(KEYED_SUMMARY_URL, status=204)
 
@@ -373,6 +396,9 @@ async def test_reauth_accepted_key_is_stored_and_keeps_other_options(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+    assert await async_shown(hass, result) == (
+        "The new API key was accepted; sending resumes."
+    )
     assert keyed_entry.options == {**before, CONF_API_KEY: "k-new"}
     assert aioclient_mock.call_count == 1
     assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "k-new"
@@ -578,6 +604,7 @@ async def test_options_flow_refused_key_changes_nothing(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "sharing"
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     # Neither the key, nor the endpoint, nor the share choice was saved.
     assert keyed_entry.options == before
     assert aioclient_mock.call_count == 1
@@ -609,6 +636,7 @@ async def test_options_flow_key_without_an_answer_cannot_connect(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "cannot_connect"}
+    assert await async_shown(hass, result) == NOT_CHECKED
     assert keyed_entry.options == before
     assert aioclient_mock.call_count == 1
 
@@ -683,6 +711,7 @@ async def test_options_flow_unsendable_key_is_refused_even_with_sharing_off(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     assert aioclient_mock.call_count == 0
     assert keyed_entry.options == before
 
@@ -741,6 +770,9 @@ async def test_options_flow_error_keeps_the_persons_choices(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
+    assert (await async_shown(hass, result)).startswith(
+        SHOWN[next(iter(errors.values()))]
+    )
     # What the person chose is shown again; the key they typed is not.
     assert _suggested(result) == {
         CONF_SHARE_STATISTICS: True,
@@ -778,6 +810,7 @@ async def test_reauth_refuses_an_empty_key(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == REFUSED_KEY
     assert aioclient_mock.call_count == 0
     assert keyed_entry.options[CONF_API_KEY] == STORED_KEY
 
@@ -804,6 +837,7 @@ async def test_options_flow_kept_key_is_tried_against_a_new_endpoint(
         assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == STORED_KEY
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+        assert await async_shown(hass, result) == REFUSED_KEY
         assert keyed_entry.options[CONF_ENDPOINT] == KEYED_ENDPOINT
     else:
         assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -831,3 +865,28 @@ async def test_options_flow_clear_wins_over_a_typed_key(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert keyed_entry.options[CONF_API_KEY] == ""
     assert aioclient_mock.call_count == 0
+
+
+async def test_options_key_check_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Its options can be changed; the accepted key waits for the next setup."""
+    mock_config_entry.add_to_hass(hass)
+    aioclient_mock.get(OTHER_SUMMARY_URL, status=200)
+    result = await _async_open_sharing(hass, mock_config_entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SHARE_STATISTICS: True,
+            CONF_ENDPOINT: OTHER_ENDPOINT,
+            CONF_API_KEY: "k-new",
+        },
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert aioclient_mock.call_count == 1
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    assert mock_config_entry.options[CONF_API_KEY] == "k-new"

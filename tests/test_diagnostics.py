@@ -1,56 +1,118 @@
-"""Diagnostics never contain the installation id."""
+"""Diagnostics are posted in public: nothing in them matches a report on the server."""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer_usage.const import CONSENT_VERSION, EVENT_USAGE
+from custom_components.printernizer_usage.const import (
+    CONF_API_KEY,
+    CONSENT_VERSION,
+    DEFAULT_ENDPOINT,
+)
 from homeassistant.core import HomeAssistant
 
-from .helpers import async_export
+from .helpers import async_export, async_setup_sharing_entry, async_submit_now
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
 
 
 @pytest.mark.parametrize("share_statistics", [True])
-async def test_diagnostics(
+async def test_diagnostics_match_no_record_on_the_server(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
     hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    hass.bus.async_fire(
-        EVENT_USAGE,
-        {"event_type": "error_occurred", "metadata": {"error_type": "TimeoutError"}},
+    aioclient_mock.post(f"{DEFAULT_ENDPOINT}/submit", status=201)
+    # The report arrives at 10:21:31 UTC on its day.
+    stored_data["data"]["submission"] = {"send_offset": 37_291}
+    stored_data["data"]["counts"]["days"]["2026-11-24"] = {
+        "events": {"job_completed": 23, "file_downloaded": 14, "error_occurred": 11},
+        "labels": {"error_occurred": {"error_type": {"timeout_error": 11}}},
+    }
+    entry = await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, **{CONF_API_KEY: "secret-key-123"}
     )
-    await hass.async_block_till_done()
-    installation_id = (await async_export(hass))["installation"]["installation_id"]
-    assert installation_id is not None
+    # The server keeps the report's body, its size and when it arrived.
+    assert await async_submit_now(hass) == "sent"
+    body: bytes = aioclient_mock.mock_calls[0][2]
+    report = json.loads(body)
+    export = await async_export(hass)
+    arrived = export["submission"]["last_request"]
 
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
-    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
-    assert installation_id not in str(diagnostics)
-    assert diagnostics["options"] == {
-        "share_statistics": True,
-        "consent_version": CONSENT_VERSION,
+    # What a maintainer needs: the state of storage, sending and Printernizer.
+    assert diagnostics == {
+        "options": {
+            "share_statistics": True,
+            "consent_version": CONSENT_VERSION,
+            "api_key": "**REDACTED**",
+        },
+        "storage": {
+            "read_only": False,
+            "writes_since_start": 1,
+            "retention_days": 400,
+            "jobs_in_progress": 0,
+        },
+        "printernizer": {
+            "status": "not_set_up",
+            "app_version": "not-connected",
+            "counts_printers": False,
+            "remembered_events": 0,
+            "unreachable_since": None,
+        },
+        "submission": {
+            "status": "ok",
+            "consent_current": True,
+            "has_installation_id": True,
+            "services_holding_an_id": 1,
+            "last_submission": "2026-11-25",
+            "last_request": "2026-11-25",
+            "result": "ok",
+            "auth_failed": False,
+            "report_pending": False,
+            "report_attempts": 0,
+            "deletions_pending": [],
+            "audit_log": [{"day": "2026-11-25", "kind": "report", "status": "sent"}],
+        },
     }
-    data = diagnostics["data"]
-    assert data["installation"] == {
-        "installation_id": "**REDACTED**",
-        "consent_start": "2026-11-25",
-        "submitted_ids": "**REDACTED**",
-        "sent": "**REDACTED**",
+    text = json.dumps(diagnostics)
+    # No time finer than a day: not the arrival, not the send offset.
+    assert re.search(r"\d\d:\d\d", text) is None
+    assert arrived not in text
+    assert export["submission"]["send_offset"] == 37_291
+    assert "37291" not in text
+    # Not the size of the report, nor the days that set this installation
+    # apart (its arrival day is shared with every report of that day).
+    assert str(len(body)) not in text
+    assert report["installation"]["first_seen"][:10] not in text
+    assert report["period"]["start"][:10] not in text
+    # No id, key or count of the report (small numbers are anybody's).
+    assert report["installation"]["installation_id"] not in text
+    assert "secret-key-123" not in text
+    counts = {
+        leaf
+        for leaf in _leaves(report["usage_stats"]) + _leaves(report["error_summary"])
+        if type(leaf) is int and leaf > 9
     }
-    assert data["counts"]["days"]["2026-11-25"] == {
-        "events": {"error_occurred": 1},
-        "labels": {"error_occurred": {"error_type": {"timeout_error": 1}}},
-    }
-    assert data["counts"]["totals"] == {"error_occurred": 1}
-    assert data["submission"]["outbox"] is None
-    assert diagnostics["storage"] == {"read_only": False, "writes_since_start": 0}
-    assert diagnostics["submission"]["status"] == "scheduled"
-    assert diagnostics["submission"]["consent_current"] is True
+    assert counts >= {23, 14, 11}
+    assert not counts & {leaf for leaf in _leaves(diagnostics) if type(leaf) is int}

@@ -30,13 +30,21 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer_usage.bridge import POLL_INTERVAL
+from custom_components.printernizer_usage.bridge import (
+    POLL_INTERVAL,
+    RATE_LIMIT_RETRIES,
+    PrinternizerConnection,
+)
 from custom_components.printernizer_usage.consent import consent_options
 from custom_components.printernizer_usage.const import (
     CONF_CONSENT_VERSION,
     CONF_PRINTERNIZER_URL,
     CONF_SHARE_STATISTICS,
     DOMAIN,
+)
+from custom_components.printernizer_usage.core.rate_limit import (
+    RETRY_MAX,
+    RETRY_MIN,
 )
 from homeassistant.auth.models import User
 
@@ -53,7 +61,13 @@ from homeassistant.helpers import (
 from homeassistant.setup import async_setup_component
 
 from .conftest import agreed_installation
-from .helpers import async_advance, async_call, async_export
+from .helpers import (
+    async_advance,
+    async_call,
+    async_export,
+    async_render,
+    async_render_step,
+)
 from .printernizer_server import (
     StandInPrinternizer,
     identifying_values,
@@ -70,6 +84,18 @@ TODAY = "2026-11-25"
 FIX_URL = "/api/repairs/issues/fix"
 OPTIONS_FLOW_URL = "/api/config/config_entries/options/flow"
 CLIENT_ID = "https://example.com/app"
+# The form errors of the Printernizer step, as a person reads them.
+ERRORS_SHOWN = {
+    "printernizer_cannot_connect": "Nothing answered at this address. Check that"
+    " Printernizer is running and the address and port are right.",
+    "not_printernizer": "Something answered at this address, but it is not"
+    " Printernizer.",
+    "printernizer_error": "Printernizer answered at this address, but with an"
+    " error. Check Printernizer's log, then try again.",
+    "invalid_printernizer_url": "Enter a host name or IP address with its port,"
+    " such as `http://192.168.1.20:8000`, without user name, spaces, query or"
+    " fragment.",
+}
 
 
 @pytest.fixture
@@ -154,7 +180,15 @@ async def _open_printernizer_step(
         menu["flow_id"], {"next_step_id": "printernizer"}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "printernizer"
+    # One form; its description says how the connection is.
+    assert result["step_id"] in {
+        "printernizer",
+        "printernizer_addon",
+        "printernizer_pending",
+        "printernizer_connected",
+        "printernizer_connected_earlier",
+        "printernizer_unreachable",
+    }
     return dict(result)
 
 
@@ -200,6 +234,9 @@ async def test_options_flow_accepts_printernizer_and_disconnects(
     [
         ("closed_port", "printernizer_cannot_connect"),
         ("not_printernizer", "not_printernizer"),
+        # Home Assistant itself answers 404 at Printernizer's health path.
+        ("home_assistant", "not_printernizer"),
+        ("printernizer_error", "printernizer_error"),
         ("ftp://127.0.0.1:8000", "invalid_printernizer_url"),
         ("http://admin:secret@127.0.0.1:8000", "invalid_printernizer_url"),
         ("http://127.0.0.1:8000/?token=1", "invalid_printernizer_url"),
@@ -212,6 +249,7 @@ async def test_options_flow_refuses_an_address_without_printernizer(
     hass: HomeAssistant,
     stand_in: StandInPrinternizer,
     unused_tcp_port_factory: Any,
+    hass_client: ClientSessionGenerator,
     address: str,
     error: str,
 ) -> None:
@@ -222,6 +260,11 @@ async def test_options_flow_refuses_an_address_without_printernizer(
     elif address == "not_printernizer":
         stand_in.fault = "not_printernizer"
         address = stand_in.url
+    elif address == "home_assistant":
+        address = str((await hass_client()).make_url("")).rstrip("/")
+    elif address == "printernizer_error":
+        stand_in.fault = "http_500"
+        address = stand_in.url
 
     form = await _open_printernizer_step(hass, entry)
     result = await hass.config_entries.options.async_configure(
@@ -230,6 +273,10 @@ async def test_options_flow_refuses_an_address_without_printernizer(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_PRINTERNIZER_URL: error}
+    shown = await async_render(
+        hass, f"options.error.{error}", result["description_placeholders"]
+    )
+    assert shown == ERRORS_SHOWN[error]
     # What was typed stays in the field, nothing is stored.
     assert _suggested(dict(result)) == address
     assert dict(entry.options) == options
@@ -288,6 +335,119 @@ async def test_options_flow_suggests_the_addon(
     assert form["errors"] in (None, {})
     assert (_suggested(form) or None) == suggestion
     assert not entry.options.get(CONF_PRINTERNIZER_URL)
+    # "Suggested" only when an add-on was found.
+    text = await async_render_step(hass, form)
+    assert text.startswith("Printernizer connection\n\nNo Printernizer is connected.")
+    assert ("add-on is installed" in text) is (suggestion is not None)
+
+
+@pytest.mark.parametrize("typed", ["127.0.0.1:{port}", " 127.0.0.1:{port}/ "])
+async def test_an_address_without_a_scheme_is_tried_with_http(
+    hass: HomeAssistant, stand_in: StandInPrinternizer, typed: str
+) -> None:
+    entry = await _setup(hass, None)
+    form = await _open_printernizer_step(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        form["flow_id"], {CONF_PRINTERNIZER_URL: typed.format(port=stand_in.port)}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_PRINTERNIZER_URL] == f"http://127.0.0.1:{stand_in.port}"
+    assert hass.states.get(CONNECTION).state == "connected"
+
+
+async def test_printernizer_step_shows_the_connection(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, stand_in: StandInPrinternizer
+) -> None:
+    stand_in.add_event("job_completed", NOW - timedelta(hours=3))
+    stand_in.add_event("file_uploaded", NOW - timedelta(hours=2))
+    entry = await _setup(hass, stand_in.url)
+
+    form = await _open_printernizer_step(hass, entry)
+    assert form["step_id"] == "printernizer_connected"
+    text = await async_render_step(hass, form)
+    # Read at the start, 10:00 UTC: Home Assistant's time, its zone named.
+    assert text.startswith(
+        "Printernizer connection\n\nConnected to Printernizer 2.41.5. Its events"
+        " were last read 2026-11-25 11:00 (Europe/Berlin); it held 2 then, and each"
+        " is counted here once.\n\n"
+    )
+    # An example address reads as code, not as a link to somebody's network.
+    assert "`http://192.168.1.20:8000`" in await async_render(
+        hass,
+        "options.step.printernizer_connected.data_description.printernizer_url",
+        form["description_placeholders"],
+    )
+
+    stand_in.stop()
+    await _poll(hass, freezer)
+    form = await _open_printernizer_step(hass, entry)
+    assert form["step_id"] == "printernizer_unreachable"
+    text = await async_render_step(hass, form)
+    # The time in Home Assistant's zone, named (10:15 UTC).
+    since = "2026-11-25 11:15 (Europe/Berlin)"
+    assert f"Printernizer has not answered since {since}." in text
+
+
+async def test_printernizer_step_before_the_first_answer(
+    hass: HomeAssistant, stand_in: StandInPrinternizer
+) -> None:
+    stand_in.fault = "slow"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer Usage Statistics",
+        options={
+            **consent_options({}, share=False),
+            CONF_PRINTERNIZER_URL: stand_in.url,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _wait_for_request(stand_in, "/api/v1/health", 1)
+
+    form = await _open_printernizer_step(hass, entry)
+
+    assert form["step_id"] == "printernizer_pending"
+    assert (await async_render_step(hass, form)).startswith(
+        "Printernizer connection\n\nAn address is set, but Printernizer has not"
+        " been read there yet"
+    )
+    stand_in.fault = None
+    stand_in.release()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Unloaded, nothing is read at all.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    form = await _open_printernizer_step(hass, entry)
+    assert form["step_id"] == "printernizer_pending"
+
+
+async def test_printernizer_step_after_an_import_by_an_older_release(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    stand_in: StandInPrinternizer,
+) -> None:
+    """0.4.0 kept no time of the last import: the step says what it knows."""
+    stand_in.add_event("job_completed", NOW - timedelta(hours=3))
+    entry = await _setup(hass, stand_in.url)
+    stored = entry.runtime_data.stored_data()["printernizer"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored.pop("last_import")
+    stored_data["data"]["printernizer"] = stored
+    hass_storage[DOMAIN] = stored_data
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    form = await _open_printernizer_step(hass, entry)
+
+    assert form["step_id"] == "printernizer_connected_earlier"
+    assert (await async_render_step(hass, form)).startswith(
+        "Printernizer connection\n\nConnected to Printernizer 2.41.5. Events it"
+        " holds: 1; each is counted here once.\n\n"
+    )
 
 
 async def test_no_supervisor_no_suggestion(hass: HomeAssistant) -> None:
@@ -611,8 +771,6 @@ async def _poll_held(
         ("reset", False),
         ("reset", True),
         ("export_error", False),
-        ("rate_limited", False),
-        ("rate_limited", True),
         ("slow", False),
         ("slow", True),
         ("down", False),
@@ -671,15 +829,24 @@ async def test_a_fault_loses_nothing_and_recovers(
     assert hass.states.get(CONNECTION).state == "connected"
     assert await _events(hass) == {TODAY: {"job_completed": 1, "file_downloaded": 1}}
     assert await _rejected(hass) == 0
-    # Nothing was raised to Home Assistant or logged as an error.
+    # Nothing was raised to Home Assistant; the outage is one line, its end one.
+    _assert_logged_once(caplog)
+
+
+def _assert_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """One line when Printernizer went away, one when it is back, no traceback."""
     assert not [
-        record
-        for record in caplog.records
-        if record.levelno >= logging.ERROR
-        and record.name.startswith(("custom_components", "homeassistant"))
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith("homeassistant")
     ]
-    ours = [r for r in _our_records(caplog) if r.levelno == logging.WARNING]
-    assert len(ours) == 1
+    problems = [r for r in _our_records(caplog) if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(":")[0] for r in problems] == [
+        "Error fetching Printernizer data"
+    ]
+    assert problems[0].exc_info is None
+    back = [r for r in _our_records(caplog) if "recovered" in r.getMessage()]
+    assert [r.getMessage() for r in back] == ["Fetching Printernizer data recovered"]
 
 
 async def test_huge_answers_everywhere_are_capped(
@@ -1132,6 +1299,12 @@ async def test_two_reports_printernizer_down_keeps_everything(
 
     assert result["type"] == "abort"
     assert result["reason"] == "cannot_connect"
+    assert await async_render(
+        hass, "issues.two_reports.fix_flow.abort.cannot_connect"
+    ) == (
+        "Printernizer did not confirm: its own statistics may still be on. Check"
+        " that it is running and try again."
+    )
     assert entry.options[CONF_SHARE_STATISTICS] is True
     assert _issue(hass, "two_reports") is not None
     stand_in.start()
@@ -1299,10 +1472,12 @@ async def test_events_after_a_clock_that_ran_days_ahead_are_counted(
     for _ in range(3):
         await _poll(hass, freezer)
 
-    assert await _events(hass) == {
-        "2026-11-28": {"job_completed": 1},
-        TODAY: {"file_downloaded": 1},
-    }
+    # The day "in the future" left the daily counts (no report may count it
+    # once that day comes); the lifetime total keeps it; nothing is counted
+    # twice.
+    assert await _events(hass) == {TODAY: {"file_downloaded": 1}}
+    totals = (await async_export(hass))["counts"]["totals"]
+    assert totals == {"job_completed": 1, "file_downloaded": 1}
 
 
 async def test_a_version_without_a_release_survives_a_restart(
@@ -1370,7 +1545,7 @@ async def test_an_unplanned_exception_in_a_poll_is_logged_once_and_polling_goes_
     assert hass.states.get(CONNECTION).state == "unreachable"
     assert await _events(hass) == {}
     # Logged with its traceback once per poll, never raised to Home Assistant.
-    assert caplog.text.count("Unexpected error while reading Printernizer") == 2
+    assert caplog.text.count("Unexpected error fetching Printernizer data") == 2
 
     await _poll(hass, freezer)
     assert hass.states.get(CONNECTION).state == "connected"
@@ -1404,3 +1579,171 @@ async def test_a_reload_while_the_export_is_held_counts_each_event_once(
     assert await _events(hass) == {TODAY: {"job_completed": 1}}
     assert hass.states.get(CONNECTION).state == "connected"
     assert "Traceback" not in caplog.text
+
+
+# --- 13. Printernizer's rate limit: a 429 does not lose the round
+
+
+HEALTH_PATH = "/api/v1/health"
+
+
+async def test_a_rate_limited_round_is_read_again_after_the_wait(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stand_in: StandInPrinternizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    await _setup(hass, stand_in.url)
+    stand_in.add_event("file_downloaded", NOW + timedelta(minutes=1))
+    polls = stand_in.requests[HEALTH_PATH]
+
+    # Another client of Printernizer spent every token just before the poll:
+    # Printernizer answers 429, asking for 0.6 s (one token).
+    freezer.tick(POLL_INTERVAL + timedelta(seconds=1))
+    stand_in.exhaust_rate_limit()
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert stand_in.requests[HEALTH_PATH] == polls + 1
+    assert await _events(hass) == {TODAY: {"job_completed": 1}}
+    # Busy is not gone: nothing is shown or logged.
+    assert hass.states.get(CONNECTION).state == "connected"
+
+    # Read again once the wait is over (at least RETRY_MIN), not a poll later.
+    await async_advance(hass, freezer, timedelta(seconds=RETRY_MIN - 2))
+    assert stand_in.requests[HEALTH_PATH] == polls + 1
+    await async_advance(hass, freezer, timedelta(seconds=3))
+    assert stand_in.requests[HEALTH_PATH] == polls + 2
+    assert await _events(hass) == {TODAY: {"job_completed": 1, "file_downloaded": 1}}
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert not [r for r in _our_records(caplog) if r.levelno >= logging.WARNING]
+
+    # Then every 15 minutes again.
+    await async_advance(hass, freezer, POLL_INTERVAL - timedelta(seconds=30))
+    assert stand_in.requests[HEALTH_PATH] == polls + 2
+    await async_advance(hass, freezer, timedelta(seconds=31))
+    assert stand_in.requests[HEALTH_PATH] == polls + 3
+
+
+async def test_a_lasting_rate_limit_fails_the_round_after_a_few_tries(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stand_in: StandInPrinternizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _setup(hass, stand_in.url)
+    stand_in.add_event("job_completed", NOW + timedelta(minutes=1))
+    stand_in.fault = "rate_limited"  # 12.5 s, every time
+    stand_in.fault_paths = {EXPORT_PATH}
+    asked = stand_in.requests[EXPORT_PATH]
+
+    await _poll(hass, freezer)
+    for _ in range(RATE_LIMIT_RETRIES):
+        assert hass.states.get(CONNECTION).state == "connected"
+        await async_advance(hass, freezer, timedelta(seconds=14))
+    assert stand_in.requests[EXPORT_PATH] == asked + 1 + RATE_LIMIT_RETRIES
+    assert hass.states.get(CONNECTION).state == "unreachable"
+    assert [
+        r.getMessage() for r in _our_records(caplog) if r.levelno >= logging.WARNING
+    ] == ["Error fetching Printernizer data: rate_limited"]
+
+    # The next round is a poll later, not sooner.
+    await async_advance(hass, freezer, POLL_INTERVAL - timedelta(seconds=30))
+    assert stand_in.requests[EXPORT_PATH] == asked + 1 + RATE_LIMIT_RETRIES
+    stand_in.fault = None
+    await async_advance(hass, freezer, timedelta(seconds=31))
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert await _events(hass) == {TODAY: {"job_completed": 1}}
+    _assert_logged_once(caplog)
+
+
+@pytest.mark.parametrize(
+    ("asked", "wait"),
+    [
+        (12.5, 12.5),
+        (0.0, RETRY_MIN),
+        (-5, RETRY_MIN),
+        ("soon", RETRY_MIN),
+        (None, RETRY_MIN),
+        (86400 * 365, RETRY_MAX),
+        (1e308, RETRY_MAX),
+        (10**400, RETRY_MAX),
+    ],
+    ids=["asked", "zero", "negative", "text", "null", "a_year", "1e308", "400_digits"],
+)
+async def test_any_wait_printernizer_asks_for_is_bounded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stand_in: StandInPrinternizer,
+    asked: Any,
+    wait: float,
+) -> None:
+    await _setup(hass, stand_in.url)
+    stand_in.add_event("job_completed", NOW + timedelta(minutes=1))
+    stand_in.fault = "rate_limited"
+    stand_in.fault_paths = {EXPORT_PATH}
+    stand_in.retry_after_seconds = asked
+    await _poll(hass, freezer)
+    stand_in.fault = None
+    polls = stand_in.requests[HEALTH_PATH]
+
+    await async_advance(hass, freezer, timedelta(seconds=wait - 2))
+    assert stand_in.requests[HEALTH_PATH] == polls
+    await async_advance(hass, freezer, timedelta(seconds=3))
+    assert stand_in.requests[HEALTH_PATH] == polls + 1
+    assert await _events(hass) == {TODAY: {"job_completed": 1}}
+    assert hass.states.get(CONNECTION).state == "connected"
+
+
+# --- 14. The connection, read-only, for the options step and diagnostics
+
+
+async def test_the_connection_view_says_what_was_read(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, stand_in: StandInPrinternizer
+) -> None:
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    stand_in.add_event("file_uploaded", NOW - timedelta(minutes=30))
+    entry = await _setup(hass, stand_in.url)
+
+    assert entry.runtime_data.bridge.connection == PrinternizerConnection(
+        status="connected",
+        unreachable_since=None,
+        version="2.41.5",
+        events=2,
+        last_import=NOW,
+    )
+
+    stand_in.stop()
+    await _poll(hass, freezer)
+    gone = NOW + POLL_INTERVAL + timedelta(seconds=1)
+    connection = entry.runtime_data.bridge.connection
+    assert connection.status == "unreachable"
+    assert connection.unreachable_since is not None
+    assert abs(connection.unreachable_since - gone) < timedelta(seconds=1)
+    # What was read last is still known, across a restart too.
+    await _restart(hass, entry)
+    connection = entry.runtime_data.bridge.connection
+    assert (connection.version, connection.events, connection.last_import) == (
+        "2.41.5",
+        2,
+        NOW,
+    )
+
+
+async def test_setup_neither_waits_for_nor_fails_on_printernizer(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, stand_in: StandInPrinternizer
+) -> None:
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    stand_in.stop()
+    entry = await _setup(hass, stand_in.url)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(CONNECTION).state == "unreachable"
+    # Local counting goes on without it.
+    await async_call(hass, "record_event", event_type="file_uploaded")
+    assert await _events(hass) == {TODAY: {"file_uploaded": 1}}
+
+    stand_in.start()
+    await _poll(hass, freezer)
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert await _events(hass) == {TODAY: {"file_uploaded": 1, "job_completed": 1}}

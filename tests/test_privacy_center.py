@@ -20,7 +20,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer_usage.const import DEFAULT_ENDPOINT, DOMAIN
+from custom_components.printernizer_usage.const import (
+    CONSENT_VERSION,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+)
 from homeassistant.auth.models import User
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -28,7 +32,14 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 
 from .conftest import AGREED_ID
-from .helpers import async_advance, async_call, async_setup_sharing_entry
+from .helpers import (
+    async_advance,
+    async_call,
+    async_render_step,
+    async_setup_sharing_entry,
+    async_shown,
+    async_submit_now,
+)
 
 FLOW_URL = "/api/config/config_entries/options/flow"
 CLIENT_ID = "https://example.com/app"
@@ -139,8 +150,10 @@ async def test_preview_is_what_is_sent(
     assert shown == action["payload"]
     assert result["description_placeholders"]["size"] == f"{action['size_bytes']:,}"
     assert shown["installation"]["installation_id"] == AGREED_ID
-    # Planned within the first hour after the start (local time, Berlin).
-    assert result["description_placeholders"]["when"].startswith("2026-11-25 1")
+    # Planned within the first hour after the start, in local time, zone named.
+    text = await async_render_step(hass, result)
+    assert re.search(r"planned for 2026-11-25 1\d:\d\d \(Europe/Berlin\)\.", text)
+    assert "after midnight UTC, which is 2026-11-26 01:00 (Europe/Berlin)." in text
     await _assert_back_to_menu(center, result, options)
 
     aioclient_mock.post(SUBMIT_URL, status=201)
@@ -154,11 +167,57 @@ async def test_preview_is_what_is_sent(
 async def test_preview_with_sharing_off_shows_the_shape(center: PrivacyCenter) -> None:
     result = await center.open("preview")
 
-    assert result["step_id"] == "preview_not_sent"
+    assert result["step_id"] == "preview_sharing_off"
     shown = _report(result["description_placeholders"])
     assert shown["installation"]["installation_id"] == PLACEHOLDER_ID
-    assert "when" not in result["description_placeholders"]
+    # Exactly what turning sharing on would send: the current consent version.
+    assert shown["consent_version"] == CONSENT_VERSION == 2
+    text = await async_render_step(center.hass, result)
+    assert "No report is planned: sharing is off." in text
+    assert "refused" not in text
+    assert "changed since you agreed" not in text
     await _assert_back_to_menu(center, result, dict(center.entry.options))
+
+
+async def test_preview_names_the_one_reason_no_report_is_planned(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+    hass_access_token: str,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Agreed to an older report: that reason; a refused key: that one."""
+    entry = await async_setup_sharing_entry(
+        hass, hass_storage, stored_data, consent_version=1
+    )
+    assert await async_setup_component(hass, "config", {})
+    center = PrivacyCenter(hass, hass_client, hass_access_token, entry)
+
+    result = await center.open("preview")
+
+    assert result["step_id"] == "preview_consent_needed"
+    text = await async_render_step(hass, result)
+    assert "No report is planned: the report changed since you agreed" in text
+    assert "sharing is off" not in text
+    assert "refused" not in text
+
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "consent_version": CONSENT_VERSION}
+    )
+    aioclient_mock.post(SUBMIT_URL, status=401)
+    assert await async_submit_now(hass) == "key_refused: http_401"
+
+    result = await center.open("preview")
+
+    assert result["step_id"] == "preview_key_refused"
+    text = await async_render_step(hass, result)
+    assert "No report is planned: the statistics service refused the API key." in text
+    assert "changed since you agreed" not in text
+    # What goes out once a key is accepted: the report waiting in the outbox.
+    assert _report(result["description_placeholders"]) == json.loads(
+        aioclient_mock.mock_calls[0][2]
+    )
 
 
 @pytest.mark.usefixtures("sharing_entry")
@@ -188,10 +247,9 @@ async def test_history_lists_every_attempt_newest_first(
     assert "2026-11-01 \u2013 2026-11-25" in rows[1]
     assert "`retrying: http_503`" in rows[2]
     assert re.search(r"\| [\d,]+ \|$", rows[1])
-    assert (
-        result["description_placeholders"]["deletions"]
-        == "| \u2013 | \u2013 | \u2013 |"
-    )
+    text = await async_render_step(hass, result)
+    assert text.endswith("No deletion request is waiting.")
+    assert "| \u2013 | \u2013 | \u2013 |" not in text
     await _assert_back_to_menu(center, result, dict(center.entry.options))
 
 
@@ -211,9 +269,13 @@ async def test_history_shows_pending_deletions(
 
     result = await center.open("history")
 
-    assert result["description_placeholders"]["deletions"] == (
+    assert result["step_id"] == "history_deletions"
+    text = await async_render_step(hass, result)
+    assert (
+        "**Deletion requests still to be sent**\n\n"
+        "| Service | Tries | Next try |\n|---|---:|---|\n"
         f"| {DEFAULT_ENDPOINT} | 0 | \u2013 |"
-    )
+    ) in text
 
 
 @pytest.mark.usefixtures("sharing_entry")
@@ -289,6 +351,9 @@ async def test_download_needs_a_persons_session(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "download_needs_browser"
+    assert (await async_shown(hass, result)).startswith(
+        "The download link can only be made for a person signed in"
+    )
 
 
 @pytest.mark.usefixtures("sharing_entry")
@@ -302,17 +367,24 @@ async def test_delete_needs_the_box_then_removes_everything(
     options = dict(center.entry.options)
 
     result = await center.open("delete_all")
-    assert result["step_id"] == "delete_all"
     placeholders = result["description_placeholders"]
     assert placeholders["days"] == "1"
     assert placeholders["events"] == "14"
-    assert placeholders["ids"] == "1"
-    assert placeholders["services"] == "- \u2013"
+    # Nothing was sent yet: a sentence, not a list with a dash.
+    assert result["step_id"] == "delete_all_nothing_sent"
+    text = await async_render_step(hass, result)
+    assert "- the random installation ID, which exists only while sharing is on" in text
+    assert "No statistics service holds a report of this installation" in text
+    assert "\u2013" not in text
+    assert "(1)" not in text
 
     # Without the box: a translated error, and nothing removed.
     refused = await center.send(result["flow_id"], {"confirm": False})
     assert refused["type"] == "form"
     assert refused["errors"] == {"confirm": "confirm_delete"}
+    assert await async_shown(hass, refused) == (
+        "Tick the box to confirm; nothing was deleted."
+    )
     export = await async_call(hass, "export")
     assert export["counts"]["totals"] == {"job_completed": 10, "file_downloaded": 4}
     assert export["installation"]["installation_id"] == AGREED_ID
@@ -325,6 +397,9 @@ async def test_delete_needs_the_box_then_removes_everything(
         "events": "14",
         "deletion_requests": "0",
     }
+    assert (await async_shown(hass, done)).startswith(
+        "Deleted: the counts and totals (14 events; days with counts: 1)"
+    )
     assert dict(center.entry.options) == options
 
     anonymous = await hass_client_no_auth()
@@ -346,8 +421,13 @@ async def test_delete_lists_the_services_asked_to_delete(
 
     result = await center.open("delete_all")
 
-    assert result["description_placeholders"]["services"] == f"- {DEFAULT_ENDPOINT}"
+    assert result["step_id"] == "delete_all"
     assert result["description_placeholders"]["attempts"] == "1"
+    text = await async_render_step(hass, result)
+    assert (
+        "These services will be asked to delete everything they received:\n"
+        f"- {DEFAULT_ENDPOINT}\n"
+    ) in text
 
 
 async def test_steps_of_an_entry_that_is_not_loaded(
@@ -359,6 +439,9 @@ async def test_steps_of_an_entry_that_is_not_loaded(
         result = await center_client.open(step)
         assert result["type"] == "abort"
         assert result["reason"] == "not_loaded"
+        assert await async_shown(hass, result) == (
+            "Printernizer Usage Statistics is not loaded; reload it and try again."
+        )
 
 
 @pytest.fixture

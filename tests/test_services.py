@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -16,11 +17,14 @@ from custom_components.printernizer_usage.const import DOMAIN, EVENT_USAGE
 from custom_components.printernizer_usage.store import SAVE_DELAY
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+from homeassistant.helpers.service import async_get_all_descriptions
 
 from .helpers import async_advance, async_export
 
 JOBS_TOTAL = "sensor.printernizer_usage_statistics_jobs_completed"
 EVENTS_WEEK = "sensor.printernizer_usage_statistics_events_this_week"
+ACTIONS = ("record_event", "export", "preview", "submit_now", "delete_all")
+RECORD_FIELDS = ("event_type", "metadata")
 
 
 async def _record(
@@ -99,6 +103,10 @@ async def test_metadata_that_is_not_an_object_is_refused(
     with pytest.raises(ServiceValidationError) as err:
         await _record(hass, "job_created", metadata)
     assert err.value.translation_key == "invalid_metadata"
+    assert str(err.value) == (
+        "Metadata must be an object of keys and values, for example the key"
+        " `printer_type` with the value `prusa`"
+    )
     assert (await async_export(hass))["counts"]["totals"] == {}
 
 
@@ -109,6 +117,35 @@ async def test_services_need_a_loaded_entry(
     with pytest.raises(ServiceValidationError) as err:
         await async_export(hass)
     assert err.value.translation_key == "not_loaded"
+    assert str(err.value) == "Printernizer Usage Statistics is not set up or not loaded"
+
+
+@pytest.mark.parametrize("share_statistics", [True])
+@pytest.mark.usefixtures("init_integration")
+async def test_error_type_is_a_name_never_a_sentence(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    sentence = "Mary Jane Smith lives at Elm Street"
+    for error_type in ("ConnectionTimeout", "ClientConnectorError", "update_failed"):
+        response = await _record(hass, "error_occurred", {"error_type": error_type})
+        assert "error_type" in response["stored_labels"]
+    response = await _record(hass, "error_occurred", {"error_type": sentence})
+    assert response["stored_labels"] == {}
+    assert response["dropped_keys"] == 1
+
+    # Tomorrow, the report that would be sent covers today.
+    freezer.tick(timedelta(days=1))
+    preview = await hass.services.async_call(
+        DOMAIN, "preview", blocking=True, return_response=True
+    )
+    assert preview is not None
+    assert preview["payload"]["error_summary"] == {
+        "client_connector_error": 1,
+        "connection_timeout": 1,
+        "update_failed": 1,
+    }
+    export = str(await async_export(hass)) + str(preview)
+    assert "jane" not in export.lower()
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -200,6 +237,8 @@ async def test_delete_all_wipes_counts_and_id(
         "rejected": 1,
         "installation_id": True,
         "deletion_requests": 0,
+        # No recorder here: nothing of HA's to clear (see test_statistics.py).
+        "statistic_ids": [],
     }
     stored = hass_storage[DOMAIN]["data"]
     assert stored["counts"]["days"] == {}
@@ -237,6 +276,112 @@ async def test_delete_all_is_for_admins_only(
         await hass.services.async_call(
             DOMAIN, "delete_all", blocking=True, context=Context(user_id="nobody")
         )
+    assert (await async_export(hass))["counts"]["totals"] == {"app_start": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_delete_all_with_an_unknown_field_deletes_nothing(
+    hass: HomeAssistant,
+) -> None:
+    """A typo such as `dry_run` must not be read as "go ahead"."""
+    await _record(hass, "app_start")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "delete_all", {"dry_run": True}, blocking=True
+        )
+    assert str(err.value) == (
+        'The action printernizer_usage.delete_all takes no fields; remove "dry_run".'
+        " Nothing was done"
+    )
+    assert (await async_export(hass))["counts"]["totals"] == {"app_start": 1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_every_action_takes_exactly_its_documented_fields(
+    hass: HomeAssistant,
+) -> None:
+    """services.yaml and the schemas agree; any other field is refused by name."""
+    documented = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert set(documented) == set(ACTIONS)
+    for service, description in documented.items():
+        fields = sorted(description["fields"])
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                {"event_type": "app_start", "typo": 1},
+                blocking=True,
+                return_response=True,
+            )
+        action = f"printernizer_usage.{service}"
+        if fields == sorted(RECORD_FIELDS):
+            expected = (
+                f'The action {action} has no field "typo".'
+                " Its fields are: event_type, metadata. Nothing was done"
+            )
+        else:
+            assert not fields, service
+            expected = (
+                f'The action {action} takes no fields; remove "event_type".'
+                " Nothing was done"
+            )
+        assert str(err.value) == expected
+    assert (await async_export(hass))["counts"]["totals"] == {}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_record_event_needs_an_event_type(hass: HomeAssistant) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "record_event", {"metadata": {}}, blocking=True
+        )
+    assert str(err.value) == (
+        'The action printernizer_usage.record_event needs the field "event_type"'
+    )
+
+
+def _extra_fields(examples: int) -> list[dict[str, Any]]:
+    """Collect action data with fields no action has, from hypothesis.
+
+    Collected first: a hypothesis test cannot share HA's per-test fixtures.
+    """
+    cases: list[dict[str, Any]] = []
+
+    @settings(max_examples=examples, suppress_health_check=list(HealthCheck))
+    @given(
+        st.dictionaries(
+            st.text(max_size=80).filter(lambda name: name not in RECORD_FIELDS),
+            st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def collect(data: dict[str, Any]) -> None:
+        cases.append(data)
+
+    collect()
+    return cases
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_no_action_acts_on_unknown_fields(hass: HomeAssistant) -> None:
+    """Whatever a caller adds is named (shortened) in the refusal; nothing happens."""
+    await _record(hass, "app_start")
+    for data in _extra_fields(200):
+        for service in ACTIONS:
+            call = (
+                {"event_type": "job_failed", **data}
+                if service == "record_event"
+                else data
+            )
+            with pytest.raises(ServiceValidationError) as err:
+                await hass.services.async_call(
+                    DOMAIN, service, call, blocking=True, return_response=True
+                )
+            assert err.value.translation_placeholders is not None
+            assert err.value.translation_placeholders["field"] in {
+                name[:64] for name in data
+            }
     assert (await async_export(hass))["counts"]["totals"] == {"app_start": 1}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 from datetime import datetime, timedelta
 import json
 from typing import Any
@@ -17,7 +19,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
+    AiohttpClientMockResponse,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.printernizer_usage.const import (
@@ -29,7 +33,6 @@ from custom_components.printernizer_usage.const import (
     DOMAIN,
     ISSUE_CONSENT_NEEDED,
 )
-from custom_components.printernizer_usage.core.deletions import MAX_DELETION_ATTEMPTS
 from custom_components.printernizer_usage.core.payload import (
     serialize,
     validate_payload,
@@ -41,16 +44,20 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from .helpers import (
     async_advance,
     async_call,
     async_export,
+    async_render_step,
+    async_shown,
     async_start_repair_flow,
     async_submit_now,
     async_use_share_switch,
 )
+from .test_privacy_center import PrivacyCenter
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
 SUMMARY_URL = f"{DEFAULT_ENDPOINT}/stats/summary"
@@ -242,6 +249,41 @@ async def test_retries_back_off_and_honor_retry_after(
     ]
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        # More digits than Python's int() reads: longer than the cap.
+        ("9" * 5000, timedelta(days=7)),
+        ("0" * 5000 + "36000", timedelta(hours=10)),
+        ("Fri, 01 Jan 9999 00:00:00 GMT", timedelta(days=7)),
+        ("soon", timedelta(hours=1)),
+    ],
+    ids=["5000 digits", "leading zeros", "far date", "garbage"],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_any_retry_after_is_honoured_within_bounds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    retry_after: str,
+    wait: timedelta,
+) -> None:
+    aioclient_mock.post(SUBMIT_URL, status=503, headers={"Retry-After": retry_after})
+    assert await async_submit_now(hass) == "retrying: http_503"
+    sent_at = dt_util.utcnow()
+    export = await async_export(hass)
+    assert export["submission"]["audit_log"][-1]["status"] == "retrying: http_503"
+    assert dt_util.parse_datetime(export["submission"]["outbox"]["next_attempt"]) == (
+        sent_at + wait
+    )
+    assert hass.states.get(STATUS).state == "retrying"
+
+    await async_advance(hass, freezer, wait - timedelta(minutes=1))
+    assert aioclient_mock.call_count == 1
+    await async_advance(hass, freezer, timedelta(minutes=2))
+    assert aioclient_mock.call_count == 2
+
+
 @pytest.mark.parametrize("status", [400, 404, 413, 422])
 @pytest.mark.usefixtures("init_integration")
 async def test_refused_report_is_dropped(
@@ -290,6 +332,10 @@ async def test_refused_api_key_stops_until_fixed(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
     assert err.value.translation_key == "api_key_refused"
+    assert str(err.value) == (
+        "The statistics service refused the API key. Enter a new key when Home"
+        " Assistant asks for it (Settings > Devices & services)"
+    )
 
     # A key the service refuses is not saved; one it accepts is, and sending
     # resumes with the same report.
@@ -299,6 +345,9 @@ async def test_refused_api_key_stops_until_fixed(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert await async_shown(hass, result) == (
+        "The statistics service refused this API key."
+    )
     assert CONF_API_KEY not in init_integration.options
     aioclient_mock.clear_requests()
     aioclient_mock.get(SUMMARY_URL, status=200)
@@ -307,6 +356,9 @@ async def test_refused_api_key_stops_until_fixed(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+    assert await async_shown(hass, result) == (
+        "The new API key was accepted; sending resumes."
+    )
     assert aioclient_mock.mock_calls[0][3]["X-API-Key"] == "k-2"
     await hass.async_block_till_done()
     assert init_integration.options[CONF_API_KEY] == "k-2"
@@ -433,6 +485,7 @@ async def test_nothing_is_sent_while_sharing_is_off(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
     assert err.value.translation_key == "sharing_off"
+    assert str(err.value).startswith("Sharing is off, so nothing is sent. Turn on")
     # The person can still see what would be sent, before agreeing.
     preview = await _preview(hass)
     assert preview["payload"]["installation"]["installation_id"] == (
@@ -520,6 +573,9 @@ async def test_outdated_consent_pauses_and_asks_again(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "submit_now", blocking=True)
     assert err.value.translation_key == "consent_needed"
+    assert str(err.value).startswith(
+        "The weekly report changed since you agreed to share it."
+    )
 
     manager, result = await async_start_repair_flow(hass, ISSUE_CONSENT_NEEDED)
     assert result["type"] is FlowResultType.MENU
@@ -584,6 +640,10 @@ async def test_submit_now(
         "status": "",
         "next_try": "2026-11-25T11:00:00+00:00",
     }
+    assert str(err.value) == (
+        "Only one request per hour is allowed; the next one may go out at"
+        " 2026-11-25T11:00:00+00:00"
+    )
     assert aioclient_mock.call_count == 1
 
 
@@ -652,31 +712,53 @@ def test_retry_after_header_forms() -> None:
     ]
 
 
-async def test_deletion_requests_are_bounded(
+async def test_deletion_request_outlives_a_ten_day_outage(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    hass_access_token: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    assert await async_setup_component(hass, "config", {})
+    center = PrivacyCenter(hass, hass_client, hass_access_token, init_integration)
     aioclient_mock.post(SUBMIT_URL, status=200)
     await async_advance(hass, freezer, timedelta(minutes=61))
     installation_id = json.loads(aioclient_mock.mock_calls[0][2])["installation"][
         "installation_id"
     ]
-    aioclient_mock.delete(
-        f"{DEFAULT_ENDPOINT}/installation/{installation_id}", status=503
-    )
+    delete_url = f"{DEFAULT_ENDPOINT}/installation/{installation_id}"
+    aioclient_mock.delete(delete_url, status=503)
     await hass.services.async_call(
         "switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True
     )
-    for _ in range(20):
-        await async_advance(hass, freezer, timedelta(hours=25))
+    outage_ends = dt_util.utcnow() + timedelta(days=10)
+    while dt_util.utcnow() < outage_ends:
+        await async_advance(hass, freezer, timedelta(hours=1))
+    tries = [call for call in aioclient_mock.mock_calls if call[0] == "DELETE"]
+    # 1 h doubling up to a day between tries: more than the old limit of 12.
+    assert len(tries) == 14
+    pending = (await async_export(hass))["submission"]["deletions"]
+    assert [(item["endpoint"], item["attempts"]) for item in pending] == [
+        (DEFAULT_ENDPOINT, 14)
+    ]
+    # The privacy center still lists it as pending.
+    history = await async_render_step(hass, await center.open("history"))
+    assert f"| {DEFAULT_ENDPOINT} | 14 | {pending[0]['next_attempt']} |" in history
 
-    deletes = [call for call in aioclient_mock.mock_calls if call[0] == "DELETE"]
-    assert len(deletes) == MAX_DELETION_ATTEMPTS
+    # The service is back: the request goes out within a day, and is done.
+    aioclient_mock.clear_requests()
+    aioclient_mock.delete(delete_url, status=204)
+    await async_advance(hass, freezer, timedelta(days=1))
+    assert [call[:2] for call in aioclient_mock.mock_calls] == [
+        ("DELETE", URL(delete_url))
+    ]
     export = await async_export(hass)
     assert export["submission"]["deletions"] == []
-    assert export["submission"]["audit_log"][-1]["status"] == "given up: http_503"
+    statuses = [entry["status"] for entry in export["submission"]["audit_log"]]
+    assert statuses[-15:] == ["retrying: http_503"] * 14 + ["deleted"]
+    assert "given up" not in caplog.text
 
 
 async def test_stale_report_is_dropped_after_four_weeks_of_failures(
@@ -704,7 +786,14 @@ async def test_submit_now_with_nothing_to_send(
     init_integration: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    assert await async_call(hass, "submit_now") == {"result": "nothing_to_send"}
+    with pytest.raises(ServiceValidationError) as err:
+        await async_call(hass, "submit_now")
+    assert err.value.translation_key == "submit_nothing_to_send"
+    assert str(err.value) == (
+        "There is nothing to send yet: a report covers whole days (UTC) from the"
+        " day sharing was turned on, and today's counts go into it after"
+        " midnight UTC"
+    )
     assert aioclient_mock.call_count == 0
 
 
@@ -724,3 +813,65 @@ async def test_refused_key_stays_refused_after_a_restart(
     assert hass.states.get(STATUS).state == "failed"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.parametrize(
+    ("share_statistics", "method", "url"),
+    [
+        (True, "POST", SUBMIT_URL),
+        (False, "DELETE", f"{DEFAULT_ENDPOINT}/installation/old-id"),
+    ],
+    ids=["report", "deletion"],
+)
+async def test_request_budget_survives_a_crash_mid_request(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    method: str,
+    url: str,
+) -> None:
+    """The time of a request is on disk before it goes out."""
+    if method == "DELETE":
+        stored_data["data"]["submission"] = {
+            "deletions": [
+                {
+                    "installation_id": "old-id",
+                    "endpoint": DEFAULT_ENDPOINT,
+                    "attempts": 0,
+                }
+            ]
+        }
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def held(verb: str, target: URL, data: Any) -> AiohttpClientMockResponse:
+        started.set()
+        await release.wait()
+        return AiohttpClientMockResponse(verb, target, status=500)
+
+    aioclient_mock.request(method, url, side_effect=held)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    freezer.tick(timedelta(minutes=61))
+    async_fire_time_changed(hass)
+    await asyncio.wait_for(started.wait(), 10)
+    sent_at = dt_util.utcnow()
+    # What a crash now leaves on disk.
+    on_disk = copy.deepcopy(hass_storage[DOMAIN])
+    assert on_disk["data"]["submission"]["last_request"] == sent_at.isoformat()
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    release.set()
+    hass_storage[DOMAIN] = on_disk
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    for _ in range(11):
+        await async_advance(hass, freezer, timedelta(minutes=5))
+    assert dt_util.utcnow() - sent_at < timedelta(hours=1)
+    assert aioclient_mock.call_count == 1
+
+    # The budget holds the next request back, not forever.
+    await async_advance(hass, freezer, timedelta(minutes=10))
+    assert aioclient_mock.call_count == 2

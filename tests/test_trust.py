@@ -50,8 +50,10 @@ from .helpers import (
     async_call,
     async_export,
     async_setup_sharing_entry,
+    async_shown,
     async_submit_now,
     async_use_share_switch,
+    logged_records,
 )
 
 SUBMIT_URL = f"{DEFAULT_ENDPOINT}/submit"
@@ -101,22 +103,8 @@ async def _start_held_send(
     await asyncio.wait_for(held.started.wait(), 10)
 
 
-# Loggers of the test set-up itself (its mock storage logs whole files, and
-# asyncio's debug mode reports each jump of the frozen clock as a slow step)
-# and of the machine (no fast zlib), not of Home Assistant or the integration.
-HARNESS_LOGGERS = (
-    "pytest_homeassistant_custom_component",
-    "asyncio",
-    "aiohttp_fast_zlib",
-)
-
-
 def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [
-        record
-        for record in caplog.records
-        if not record.name.startswith(HARNESS_LOGGERS)
-    ]
+    return logged_records(caplog.records)
 
 
 def _problems(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -586,6 +574,9 @@ async def test_refused_key_on_delete_asks_for_a_new_key(
         flow["flow_id"], {CONF_API_KEY: "k-new"}
     )
     assert result["reason"] == "reauth_successful"
+    assert await async_shown(hass, result) == (
+        "The new API key was accepted; sending resumes."
+    )
     await async_advance(hass, freezer, timedelta(hours=1))
 
     method, url, _, headers = aioclient_mock.mock_calls[-1]

@@ -35,6 +35,7 @@ from .http import UsageExportView
 from .runtime import PrinternizerUsageConfigEntry, UsageRuntime
 from .services import async_setup_services
 from .sources import async_setup_sources
+from .statistics import async_clear_recorded
 from .store import NewerStorageVersionError, UsageStore
 from .uploader import async_request
 
@@ -78,7 +79,10 @@ async def async_setup_entry(
     runtime.async_apply_options()
     # Retention may have passed while Home Assistant was off.
     runtime.async_new_day()
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
+    # Nothing listens, polls or sends before this point: HA runs no unload
+    # callbacks after a setup that raised, so nothing may be left behind.
     async_setup_sources(hass, entry)
     # Local midnight: the week sensors may start a new week, old days expire.
     entry.async_on_unload(
@@ -88,7 +92,7 @@ async def async_setup_entry(
         async_track_time_interval(hass, runtime.async_hourly, timedelta(hours=1))
     )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    runtime.async_start()
     return True
 
 
@@ -111,7 +115,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> None:
-    """Delete the stored file, and ask each service to delete what it got.
+    """Delete the stored file and HA's copies, and ask each service to delete.
 
     Nothing is left to retry later, so the deletion requests go out at once,
     in the background and best effort, each to the service its id went to.
@@ -137,6 +141,7 @@ async def async_remove_entry(
             f"{DOMAIN} deletion requests",
         )
     await store.async_remove()
+    await async_clear_recorded(hass, entry.entry_id)
     for issue_id in (
         ISSUE_NEWER_STORAGE,
         ISSUE_UNREADABLE_STORAGE,

@@ -28,6 +28,7 @@ __all__ = [
     "plain_schema",
     "refused_storage_version",
     "registry_devices",
+    "statistic_metadata",
 ]
 
 
@@ -64,6 +65,25 @@ def registry_devices(registry: dr.DeviceRegistry) -> Iterable[dr.DeviceEntry]:
         entries: Iterable[dr.DeviceEntry] = devices.values()
         return entries
     return cast(Iterable[dr.DeviceEntry], devices)
+
+
+def statistic_metadata(metadata: Mapping[str, Any]) -> Any:
+    """Complete the metadata of an external statistic for this HA's recorder.
+
+    HA 2025.11 added `unit_class` to the metadata and 2026.11 requires it; the
+    recorder of earlier releases has no column for it and refuses the key.
+    Only called once the recorder is loaded, so its import costs nothing more.
+    Typed loosely: the metadata type differs between these releases.
+    Can go once the minimum is HA 2025.11: always set `unit_class`.
+    """
+    from homeassistant.components.recorder.models import (  # noqa: PLC0415
+        StatisticMetaData,
+    )
+
+    if "unit_class" in StatisticMetaData.__annotations__:
+        # A count has no unit to convert between.
+        return {**metadata, "unit_class": None}
+    return dict(metadata)
 
 
 def plain_schema(schema: vol.Schema) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import voluptuous as vol
@@ -11,6 +11,7 @@ import voluptuous as vol
 from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.http.const import KEY_HASS_REFRESH_TOKEN_ID
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -28,9 +29,9 @@ from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 
 from .addon import async_find_addon_url
-from .bridge import async_check_printernizer
+from .bridge import STATUS_CONNECTED, STATUS_UNREACHABLE, async_check_printernizer
 from .compat import plain_schema
-from .consent import consent_options, endpoint_of
+from .consent import checked_endpoint, consent_options, endpoint_of
 from .const import (
     CONF_API_KEY,
     CONF_ENDPOINT,
@@ -39,7 +40,8 @@ from .const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
-from .core.payload import PayloadRejectedError, validate_endpoint
+from .core.installation import Destination
+from .core.payload import PayloadRejectedError
 from .core.printernizer import PrinternizerAnswerError, validate_printernizer_url
 from .core.privacy_center import (
     deletion_rows,
@@ -61,21 +63,61 @@ MENU = ["sharing", "printernizer", "preview", "history", "download", "delete_all
 DOWNLOAD_LINK_VALID = timedelta(minutes=5)
 
 API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# In backticks: an example, not a link to somebody else's network.
+EXAMPLE_ADDRESS = "`http://192.168.1.20:8000`"
+
+
+def local_time(hass: HomeAssistant, when: datetime) -> str:
+    """Return a moment in Home Assistant's time zone, with the zone named."""
+    return f"{dt_util.as_local(when):%Y-%m-%d %H:%M} ({hass.config.time_zone})"
+
+
+async def _async_printernizer_address(
+    hass: HomeAssistant, text: str
+) -> tuple[str, str | None]:
+    """Return the address of a Printernizer from what a person typed, or an error.
+
+    Without a scheme ("192.168.1.20:8000") it is taken as http://, the way
+    Printernizer answers on a home network.
+    """
+    try:
+        url = validate_printernizer_url(text)
+    except PrinternizerAnswerError:
+        if "://" in text:
+            return "", "invalid_printernizer_url"
+        try:
+            url = validate_printernizer_url(f"http://{text}")
+        except PrinternizerAnswerError:
+            return "", "invalid_printernizer_url"
+    return url, await async_check_printernizer(hass, url)
 
 
 async def _async_key_error(
-    hass: HomeAssistant, endpoint: str, api_key: str, *, try_it: bool = True
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    endpoint: str,
+    api_key: str,
+    *,
+    try_it: bool = True,
 ) -> str | None:
     """Return why `api_key` cannot be used with `endpoint`, or None.
 
-    A key that could not even be sent in a header is refused at once.
+    A key that could not even be sent in a header is refused at once. A key
+    the service accepts is reported to the sender: this check, and nothing
+    else, ends a stop for a refused key.
     """
     if not api_key or not api_key.isascii() or not api_key.isprintable():
         return "invalid_api_key"
     if not try_it:
         return None
     integration = await async_get_integration(hass, DOMAIN)
-    return await async_check_api_key(hass, endpoint, api_key, str(integration.version))
+    version = str(integration.version)
+    if error := await async_check_api_key(hass, endpoint, api_key, version):
+        return error
+    if entry.state is ConfigEntryState.LOADED:
+        runtime: UsageRuntime = entry.runtime_data
+        runtime.uploader.async_key_accepted(Destination(endpoint, api_key))
+    return None
 
 
 class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -118,10 +160,10 @@ class PrinternizerUsageConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             api_key = user_input[CONF_API_KEY].strip()
             error = await _async_key_error(
-                self.hass, endpoint_of(entry.options), api_key
+                self.hass, entry, endpoint_of(entry.options), api_key
             )
             if error is None:
-                # The update listener resumes sending; no reload needed.
+                # Sending resumes once the accepted key is saved; no reload.
                 self.hass.config_entries.async_update_entry(
                     entry, options={**entry.options, CONF_API_KEY: api_key}
                 )
@@ -180,7 +222,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
             clear = user_input.get(CONF_CLEAR_API_KEY, False)
             new_key = "" if clear else user_input.get(CONF_API_KEY, "").strip()
             try:
-                endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
+                endpoint = checked_endpoint(user_input[CONF_ENDPOINT])
             except PayloadRejectedError:
                 errors[CONF_ENDPOINT] = "invalid_endpoint"
             else:
@@ -189,7 +231,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                 key = new_key or (kept_key if moved else "")
                 if key and (
                     error := await _async_key_error(
-                        self.hass, endpoint, key, try_it=share
+                        self.hass, self.config_entry, endpoint, key, try_it=share
                     )
                 ):
                     errors[CONF_API_KEY] = error
@@ -200,6 +242,9 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                     new_options[CONF_API_KEY] = ""
                 elif new_key:
                     new_options[CONF_API_KEY] = new_key
+                if share and key:
+                    # The service took the key: HA's request for one is answered.
+                    self._async_abort_reauth()
                 return self.async_create_entry(data=new_options)
         suggested = {
             CONF_SHARE_STATISTICS: options.get(CONF_SHARE_STATISTICS, False),
@@ -228,37 +273,43 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
             errors=errors,
         )
 
+    @callback
+    def _async_abort_reauth(self) -> None:
+        for flow in self.config_entry.async_get_active_flows(
+            self.hass, {SOURCE_REAUTH}
+        ):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
+
     async def async_step_printernizer(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Set or clear the address of the person's Printernizer.
+        """Show the connection and set or clear the address of Printernizer.
 
         An address is saved only once a Printernizer answers there; an empty
-        field disconnects. The add-on's internal address is suggested.
+        field disconnects. The add-on's internal address is suggested when
+        the add-on is installed and no address is set.
         """
         errors: dict[str, str] = {}
         options = self.config_entry.options
+        found_addon = False
         if user_input is not None:
             url = ""
             if text := user_input.get(CONF_PRINTERNIZER_URL, "").strip():
-                try:
-                    url = validate_printernizer_url(text)
-                except PrinternizerAnswerError:
-                    errors[CONF_PRINTERNIZER_URL] = "invalid_printernizer_url"
-                else:
-                    if error := await async_check_printernizer(self.hass, url):
-                        errors[CONF_PRINTERNIZER_URL] = error
+                url, error = await _async_printernizer_address(self.hass, text)
+                if error:
+                    errors[CONF_PRINTERNIZER_URL] = error
             if not errors:
                 return self.async_create_entry(
                     data={**options, CONF_PRINTERNIZER_URL: url}
                 )
             suggested = user_input.get(CONF_PRINTERNIZER_URL, "")
-        else:
-            suggested = options.get(CONF_PRINTERNIZER_URL) or (
-                await async_find_addon_url(self.hass) or ""
-            )
+        elif not (suggested := options.get(CONF_PRINTERNIZER_URL) or ""):
+            suggested = await async_find_addon_url(self.hass) or ""
+            found_addon = bool(suggested)
+        step_id, placeholders = self._printernizer_connection(found_addon=found_addon)
         return self.async_show_form(
-            step_id="printernizer",
+            step_id=step_id,
+            description_placeholders={**placeholders, "example": EXAMPLE_ADDRESS},
             data_schema=self.add_suggested_values_to_schema(
                 plain_schema(
                     vol.Schema(
@@ -274,6 +325,37 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
             errors=errors,
         )
 
+    # The same form; its description tells the state of the connection.
+    async_step_printernizer_addon = async_step_printernizer
+    async_step_printernizer_pending = async_step_printernizer
+    async_step_printernizer_connected = async_step_printernizer
+    async_step_printernizer_connected_earlier = async_step_printernizer
+    async_step_printernizer_unreachable = async_step_printernizer
+
+    def _printernizer_connection(
+        self, *, found_addon: bool
+    ) -> tuple[str, dict[str, str]]:
+        """Return the step that describes the connection, and its facts."""
+        if not self.config_entry.options.get(CONF_PRINTERNIZER_URL):
+            return ("printernizer_addon" if found_addon else "printernizer"), {}
+        if (runtime := self._runtime()) is None:
+            return "printernizer_pending", {}
+        connection = runtime.bridge.connection
+        if connection.status == STATUS_CONNECTED:
+            facts = {
+                "version": connection.version or "",
+                "events": f"{connection.events or 0:,}",
+            }
+            if connection.last_import is None:  # imported by an older release
+                return "printernizer_connected_earlier", facts
+            facts["last_import"] = local_time(self.hass, connection.last_import)
+            return "printernizer_connected", facts
+        if connection.status == STATUS_UNREACHABLE and connection.unreachable_since:
+            return "printernizer_unreachable", {
+                "since": local_time(self.hass, connection.unreachable_since)
+            }
+        return "printernizer_pending", {}
+
     async def async_step_preview(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -287,20 +369,28 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
             "report": report_block(preview["payload"]),
             "size": f"{preview['size_bytes']:,}",
         }
-        if (when := runtime.uploader.next_submission) is None:
-            return self.async_show_form(
-                step_id="preview_not_sent", description_placeholders=placeholders
+        consent = runtime.consent
+        if not consent.share:
+            step_id = "preview_sharing_off"
+        elif not consent.current:
+            step_id = "preview_consent_needed"
+        elif (when := runtime.uploader.next_submission) is None:
+            step_id = "preview_key_refused"
+        else:
+            step_id = "preview"
+            placeholders["when"] = local_time(self.hass, when)
+            tomorrow = dt_util.utcnow().date() + timedelta(days=1)
+            placeholders["midnight"] = local_time(
+                self.hass, datetime.combine(tomorrow, time(), tzinfo=UTC)
             )
-        placeholders["when"] = dt_util.as_local(when).strftime("%Y-%m-%d %H:%M")
         return self.async_show_form(
-            step_id="preview", description_placeholders=placeholders
+            step_id=step_id, description_placeholders=placeholders
         )
 
-    async def async_step_preview_not_sent(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Go back to the menu (the preview of a report that is not planned)."""
-        return await self.async_step_init()
+    # Information steps: their button leads back to the menu.
+    async_step_preview_sharing_off = async_step_preview
+    async_step_preview_consent_needed = async_step_preview
+    async_step_preview_key_refused = async_step_preview
 
     async def async_step_history(
         self, user_input: dict[str, Any] | None = None
@@ -311,13 +401,26 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         if (runtime := self._runtime()) is None:
             return self.async_abort(reason="not_loaded")
         submission = runtime.uploader.state.as_dict()
+        attempts, deletions = submission["audit_log"], submission["deletions"]
+        if attempts:
+            step_id = "history_deletions" if deletions else "history"
+        else:
+            step_id = (
+                "history_nothing_sent_deletions"
+                if deletions
+                else "history_nothing_sent"
+            )
         return self.async_show_form(
-            step_id="history",
+            step_id=step_id,
             description_placeholders={
-                "attempts": history_rows(submission["audit_log"]),
-                "deletions": deletion_rows(submission["deletions"]),
+                "attempts": history_rows(attempts),
+                "deletions": deletion_rows(deletions),
             },
         )
+
+    async_step_history_deletions = async_step_history
+    async_step_history_nothing_sent = async_step_history
+    async_step_history_nothing_sent_deletions = async_step_history
 
     async def async_step_download(
         self, user_input: dict[str, Any] | None = None
@@ -363,9 +466,11 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                 )
             errors[CONF_CONFIRM] = "confirm_delete"
         removable = runtime.counts.removable()
-        installation = runtime.consent.installation
+        services = service_list(
+            item.destination.endpoint for item in runtime.consent.installation.sent
+        )
         return self.async_show_form(
-            step_id="delete_all",
+            step_id="delete_all" if services else "delete_all_nothing_sent",
             data_schema=plain_schema(
                 vol.Schema({vol.Required(CONF_CONFIRM, default=False): bool})
             ),
@@ -373,10 +478,9 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
                 "days": str(removable["days"]),
                 "events": str(removable["events"]),
                 "attempts": str(len(runtime.uploader.state.audit.entries)),
-                "ids": str(1 if installation.installation_id else 0),
-                "services": service_list(
-                    item.destination.endpoint for item in installation.sent
-                ),
+                "services": services,
             },
             errors=errors,
         )
+
+    async_step_delete_all_nothing_sent = async_step_delete_all

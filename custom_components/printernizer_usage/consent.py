@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from ipaddress import ip_address
+import re
+from typing import TYPE_CHECKING, Any, Final
 import uuid
 
+from yarl import URL
+
 from homeassistant.core import Context, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.script import script_stack_cv
 
 from .const import (
     CONF_API_KEY,
@@ -28,6 +33,7 @@ from .const import (
     DOMAIN,
 )
 from .core.installation import Destination, Installation, Sent
+from .core.payload import PayloadRejectedError, validate_endpoint
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -46,8 +52,50 @@ def endpoint_of(options: Mapping[str, Any]) -> str:
     return str(options.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)).rstrip("/")
 
 
-class ConsentRefusedError(HomeAssistantError):
-    """Sharing can only be turned on by an administrator, in person."""
+# Letters, digits and inner hyphens (underscores too, as in container names).
+_HOST_LABEL: Final = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+
+
+def checked_endpoint(text: str) -> str:
+    """Return the statistics service's base URL, or raise PayloadRejectedError.
+
+    The core's rules (https; no user, query or fragment), then the URL parser
+    every request goes through (yarl, aiohttp's own): it must read the
+    address, and the host it reads must be an IP address or a name DNS can
+    look up. yarl alone keeps a space, a NUL or `%zz` in a host, and such an
+    address would be retried for weeks without ever reaching anything.
+    """
+    endpoint = validate_endpoint(text)
+    try:
+        host = URL(endpoint).raw_host or ""
+    except ValueError:
+        raise PayloadRejectedError("the endpoint is not a URL") from None
+    if not endpoint.isprintable() or not _is_host(host):
+        raise PayloadRejectedError("the endpoint has no valid host")
+    return endpoint
+
+
+def _is_host(host: str) -> bool:
+    """Return whether `host` (as yarl encodes it) is an IP address or a DNS name."""
+    try:
+        ip_address(host)
+    except ValueError:
+        labels = host.removesuffix(".").split(".")
+        # A last label of digits only is a mistyped IPv4 address.
+        return (
+            len(host) <= 253
+            and not labels[-1].isdigit()
+            and all(_HOST_LABEL.fullmatch(label) for label in labels)
+        )
+    return True
+
+
+class ConsentRefusedError(ServiceValidationError):
+    """Sharing can only be turned on by an administrator, in person.
+
+    A person's request that is refused, not a fault of the integration: HA
+    shows the translated message and logs one line, without a traceback.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +163,22 @@ class Consent:
     # --- a person's choices (through the switch, the repair flow, delete_all)
 
     async def async_turn_on(self, context: Context) -> None:
-        """Agree to share: an administrator's act, never an automation's."""
-        if context.user_id is None:
+        """Agree to share: an administrator's own act.
+
+        Not an automation's (its context has no user), not a script's (it
+        calls with the context of whoever started it, so the run is known by
+        the scripts HA keeps running in `script_stack_cv`, automations'
+        actions included), not a system user's (the Supervisor's, through
+        which add-ons call, or HA Cloud's).
+        """
+        user = None
+        if context.user_id is not None and not script_stack_cv.get():
+            user = await self.hass.auth.async_get_user(context.user_id)
+        if user is None or user.system_generated:
             raise ConsentRefusedError(
                 translation_domain=DOMAIN, translation_key="consent_needs_person"
             )
-        user = await self.hass.auth.async_get_user(context.user_id)
-        if user is None or not user.is_admin:
+        if not user.is_admin:
             raise ConsentRefusedError(
                 translation_domain=DOMAIN, translation_key="consent_needs_admin"
             )
@@ -175,6 +232,11 @@ class Consent:
     def _start(self, today: date) -> None:
         self.installation.installation_id = str(uuid.uuid4())
         self.installation.consent_start = today
+
+    @callback
+    def async_follow_clock(self, now: datetime) -> bool:
+        """Bring back a consent start in the future (a clock that ran ahead)."""
+        return self.installation.follow_clock(now)
 
     # --- what the sender reports
 

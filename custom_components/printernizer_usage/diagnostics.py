@@ -2,49 +2,76 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .core.counts import utc_day
 from .runtime import PrinternizerUsageConfigEntry
 
-# The id, anything derived from it (the idempotency key, the report body that
-# carries it), the API key and the endpoint (it may name a host of theirs),
-# the audit log, whose payloads carry the id, and Printernizer's address.
-TO_REDACT = {
-    "installation_id",
-    "submitted_ids",
-    "sent",
-    "key",
-    "body",
-    "api_key",
-    "endpoint",
-    "payload",
-    "printernizer_url",
-}
+# Diagnostics are posted in public issues, and the statistics service sees
+# each report, its size and when it arrived. Nothing here may match such a
+# record: no id or key, no count or size a report carries or adds up to, no
+# day a report names or that reveals one (its period; `first_seen`, the
+# consent start, which the number of stored days would give away), no time
+# finer than a day (the send offset is the time of day a report arrives), no
+# planned day (the next one gives away the end of the last period).
+TO_REDACT = {"api_key", "endpoint", "printernizer_url"}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PrinternizerUsageConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry's options, its counts and the state of its storage."""
+    """Return the state of storage, sending and Printernizer, without values."""
     runtime = entry.runtime_data
+    installation = runtime.consent.installation
+    submission = runtime.uploader.state
+    outbox = submission.outbox
+    bridge = runtime.bridge.state
     return {
         "options": async_redact_data(dict(entry.options), TO_REDACT),
-        "data": async_redact_data(runtime.stored_data(), TO_REDACT),
         "storage": {
             "read_only": runtime.store.read_only,
             "writes_since_start": runtime.store.writes,
+            "retention_days": runtime.counts.retention_days,
+            "jobs_in_progress": sum(
+                tracker.in_progress for tracker in runtime.job_trackers.values()
+            ),
         },
-        "printer_types": runtime.printer_types,
         "printernizer": {
             "status": runtime.bridge.status,
             "app_version": runtime.bridge.app_version,
+            "counts_printers": runtime.printernizer_is_source,
+            "remembered_events": len(bridge.ledger.seen),
+            "unreachable_since": _day(bridge.unreachable_since),
         },
         "submission": {
             "status": runtime.uploader.status,
-            "next_wakeup": runtime.uploader.next_wakeup,
             "consent_current": runtime.consent.current,
+            "has_installation_id": installation.installation_id is not None,
+            "services_holding_an_id": len(
+                {item.destination.endpoint for item in installation.sent}
+            ),
+            "last_submission": _day(submission.last_submission),
+            "last_request": _day(submission.last_request),
+            "result": submission.result,
+            "auth_failed": submission.auth_failed,
+            "report_pending": outbox is not None,
+            "report_attempts": 0 if outbox is None else outbox.attempts,
+            "deletions_pending": [
+                {"attempts": item.attempts, "next_attempt": _day(item.next_attempt)}
+                for item in submission.deletions.items
+            ],
+            "audit_log": [
+                {"day": item["day"], "kind": item["kind"], "status": item["status"]}
+                for item in submission.audit.entries
+            ],
         },
     }
+
+
+def _day(moment: datetime | None) -> str | None:
+    """Return the UTC day of a moment: never its time."""
+    return None if moment is None else utc_day(moment).isoformat()

@@ -24,7 +24,8 @@ class PrinternizerUsageEntity(Entity):
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
+            # The name comes from translations (device.service.name).
+            translation_key="service",
             manufacturer="Printernizer",
             entry_type=DeviceEntryType.SERVICE,
         )

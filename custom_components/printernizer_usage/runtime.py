@@ -13,10 +13,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.util import dt as dt_util
 
-from .bridge import PrinternizerBridge
+from .bridge import PrinternizerCoordinator
 from .consent import Consent, ConsentChange
 from .const import (
     CONSENT_FIELDS,
+    CONSENT_VERSION,
     DOMAIN,
     ISSUE_CONSENT_NEEDED,
     ISSUE_TWO_REPORTS,
@@ -35,6 +36,7 @@ from .core.printer_rules import JobTracker
 from .core.printernizer import BridgeState
 from .core.schedule import SubmissionState
 from .report import async_installation_facts
+from .statistics import STATISTIC_IDS, LongTermStatistics, async_clear_recorded
 from .store import StoredData, UsageStore
 from .uploader import Uploader
 
@@ -93,9 +95,10 @@ class UsageRuntime:
             build=self.async_build_report,
             version=version,
             on_change=self._async_submission_changed,
+            save_now=self._async_save_now,
             on_key_refused=self._async_key_refused,
         )
-        self.bridge = PrinternizerBridge(
+        self.bridge = PrinternizerCoordinator(
             hass,
             entry,
             bridge_state,
@@ -103,7 +106,10 @@ class UsageRuntime:
             retention_days=lambda: self.counts.retention_days,
             on_change=self._async_bridge_changed,
         )
+        self.long_term = LongTermStatistics(hass)
         self._uptime_mark = dt_util.utcnow()
+        self._last_hour = self._uptime_mark
+        self._started = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._debouncer: Debouncer[None] = Debouncer(
             hass,
@@ -126,19 +132,21 @@ class UsageRuntime:
         debug level and swallowed.
         """
         try:
-            event = sanitize_event(event_type, metadata)
-        except (UnknownEventTypeError, InvalidMetadataError):
-            self._run_on_loop(self.async_record_rejected)
-            return False
+            try:
+                event = sanitize_event(event_type, metadata)
+            except (UnknownEventTypeError, InvalidMetadataError):
+                self._run_on_loop(self.async_record_rejected)
+                return False
+            if threading.get_ident() != self._loop_thread_id:
+                self.hass.loop.call_soon_threadsafe(self.async_count, event)
+                return True
+            # The hot path, without a further call: async_count, inlined.
+            self.counts.record(event, dt_util.utcnow())
+            self._async_changed()
         except Exception:  # noqa: BLE001 - statistics must never break the caller
+            # Also a closed event loop, once Home Assistant has stopped.
             LOGGER.debug("Could not record a usage event", exc_info=True)
             return False
-        if threading.get_ident() != self._loop_thread_id:
-            self.hass.loop.call_soon_threadsafe(self.async_count, event)
-            return True
-        # The hot path, without a further call: async_count, inlined.
-        self.counts.record(event, dt_util.utcnow())
-        self._async_changed()
         return True
 
     def _run_on_loop(self, func: Callable[[], None]) -> None:
@@ -187,6 +195,11 @@ class UsageRuntime:
             # Old days keep no labels; imported history must not either.
             counts.prune(dt_util.utcnow())
             self._async_changed()
+        if counted:
+            # The graphs show the imported days at once, not after an hour.
+            self.long_term.async_push(
+                counts, since=min(utc_day(moment) for moment, _, _ in counted)
+            )
 
     # --- Printernizer
 
@@ -255,6 +268,9 @@ class UsageRuntime:
             },
         }
 
+    async def _async_save_now(self) -> None:
+        await self.store.async_save_now(self._data_to_save)
+
     def _data_to_save(self) -> StoredData:
         self.async_account_uptime()
         return self.stored_data()
@@ -268,8 +284,34 @@ class UsageRuntime:
 
     @callback
     def async_hourly(self, _now: datetime | None = None) -> None:
-        """Keep the uptime current in storage even when no events arrive."""
+        """Keep the uptime in storage and the long-term statistics current.
+
+        Also follow a clock that was put back: Home Assistant's hourly timer
+        runs on the monotonic clock, so it comes when a timer set for a time
+        "in the future" would not.
+        """
+        now = dt_util.utcnow()
+        went_back, self._last_hour = now < self._last_hour, now
+        self._async_follow_clock()
         self.store.async_schedule_save(self._data_to_save)
+        self.long_term.async_push_changes(self.counts)
+        if went_back:
+            # The sender's timer may wait for the old clock.
+            self.uploader.async_schedule()
+
+    @callback
+    def _async_follow_clock(self) -> None:
+        """Correct what a clock that ran ahead stored "in the future"."""
+        now = dt_util.utcnow()
+        dropped = self.counts.follow_clock(now)
+        if self.consent.async_follow_clock(now) or dropped:
+            LOGGER.info(
+                "The clock was put back: %s days it had counted ahead left the daily "
+                "counts (the totals keep them); reports go on from the corrected day",
+                dropped,
+            )
+            self.store.async_schedule_save(self._data_to_save)
+            self.async_update_listeners()
 
     # --- the report
 
@@ -289,7 +331,8 @@ class UsageRuntime:
             ),
             period,
             self.printer_types,
-            self.consent.version,
+            # Only a current agreement sends; the preview shows that report too.
+            CONSENT_VERSION,
         )
 
     # --- entity updates
@@ -316,22 +359,41 @@ class UsageRuntime:
     def async_apply_options(self, *, changed: bool = False) -> None:
         """Follow the options: an id exists only while sharing is on.
 
-        A change of the options (not a restart) also lifts a stop caused by a
-        refused API key: the next request tells whether the new settings work.
+        A stop caused by a refused API key outlives option changes and
+        restarts (it asks for a new key again after a restart); only a key
+        check the service passes ends it (`Uploader.async_key_accepted`).
         """
         now = dt_util.utcnow()
         if changed:
             destination = self.consent.destination
             self.consent.async_replace_key(destination)
             self.uploader.async_destination_changed(destination)
+        # Before an opt-in: a day "in the future" that holds counts from
+        # before it must not become a day of its reports.
+        self._async_follow_clock()
         self._async_follow(self.consent.async_follow_options(utc_day(now)))
         self._async_update_consent_issue()
+        if self._started:
+            self._async_arm()
+        self.async_update_listeners()
+
+    @callback
+    def async_start(self) -> None:
+        """Start polling and sending; only once setup has succeeded.
+
+        HA runs no unload callbacks after a setup that raised, so anything
+        armed earlier would poll and send for an entry that is not loaded.
+        """
+        self._started = True
+        self._async_arm()
+        if self.uploader.state.auth_failed:
+            self._async_key_refused()
+
+    @callback
+    def _async_arm(self) -> None:
         self.bridge.async_follow_options()
         self._async_update_two_reports_issue()
-        if self.uploader.state.auth_failed and not changed:
-            self._async_key_refused()
         self.uploader.async_schedule()
-        self.async_update_listeners()
 
     @callback
     def _async_follow(self, change: ConsentChange, *, wipe: bool = False) -> None:
@@ -376,9 +438,14 @@ class UsageRuntime:
 
     @callback
     def async_new_day(self, _now: datetime | None = None) -> None:
-        """Apply retention and refresh the week sensors (called at local midnight)."""
+        """Apply retention, send the days to the recorder, refresh the week sensors.
+
+        Called at setup and at local midnight.
+        """
+        self._async_follow_clock()
         if self.counts.prune(dt_util.utcnow()):
             self.store.async_schedule_save(self._data_to_save)
+        self.long_term.async_push_changes(self.counts)
         self.async_update_listeners()
 
     def export(self) -> dict[str, Any]:
@@ -388,11 +455,13 @@ class UsageRuntime:
             "exported_at": dt_util.utcnow().isoformat(),
             "share_statistics": self.consent.share,
             "endpoint": self.consent.destination.endpoint,
+            # Where HA's statistics graphs find the daily counts.
+            "long_term_statistics": STATISTIC_IDS,
             **data,
         }
 
     async def async_delete_all(self) -> dict[str, Any]:
-        """Wipe counts, totals, the audit log and the id; return what was removed.
+        """Wipe counts, totals, HA's copies, the audit log and the id; say what went.
 
         Every id that may have reached a service gets a deletion request
         there; a send in flight is dropped. With sharing on, sharing goes on
@@ -406,6 +475,11 @@ class UsageRuntime:
         self.bridge.async_fence()
         self._async_follow(self.consent.async_wipe(utc_day(now)), wipe=True)
         await self.store.async_save_now(self._data_to_save)
+        # Before the sensors show 0: that state is not part of what is removed.
+        removed["statistic_ids"] = await async_clear_recorded(
+            self.hass, self.entry.entry_id
+        )
+        self.long_term.async_forget()
         self.uploader.async_schedule()
         self.async_update_listeners()
         return removed

@@ -7,7 +7,7 @@ only administrators, automations and scripts may call it.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import voluptuous as vol
 
@@ -38,13 +38,47 @@ SERVICE_DELETE_ALL: Final = "delete_all"
 SERVICE_PREVIEW: Final = "preview"
 SERVICE_SUBMIT_NOW: Final = "submit_now"
 
+
+def _action_schema(service: str, fields: dict[Any, Any]) -> vol.Schema:
+    """Return the schema of an action's data: its fields and no others.
+
+    A field the action does not have (a typo such as `dry_run` for
+    `delete_all`) or a missing required one is refused before anything
+    happens, with a translated message that names the field; voluptuous
+    would answer in English only.
+    """
+    required = {str(key): isinstance(key, vol.Required) for key in fields}
+    action = f"{DOMAIN}.{service}"
+
+    def known_fields(data: dict[Any, Any]) -> dict[Any, Any]:
+        for name in data:
+            if name not in required:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="unknown_field" if required else "no_fields",
+                    translation_placeholders={
+                        "action": action,
+                        "field": str(name)[:64],
+                        "fields": ", ".join(sorted(required)),
+                    },
+                )
+        for name, needed in required.items():
+            if needed and name not in data:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="missing_field",
+                    translation_placeholders={"action": action, "field": name},
+                )
+        return data
+
+    return vol.Schema(vol.All(known_fields, vol.Schema(fields)))
+
+
 # Types are checked by the handler so that each mistake gets its own translated message.
-RECORD_EVENT_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required(ATTR_EVENT_TYPE): cv.string,
-        vol.Optional(ATTR_METADATA): object,
-    }
-)
+RECORD_EVENT_FIELDS: Final = {
+    vol.Required(ATTR_EVENT_TYPE): cv.string,
+    vol.Optional(ATTR_METADATA): object,
+}
 
 
 def _loaded_runtime(hass: HomeAssistant) -> UsageRuntime:
@@ -122,18 +156,27 @@ async def _async_submit_now(call: ServiceCall) -> ServiceResponse:
             translation_domain=DOMAIN, translation_key="api_key_refused"
         )
     attempt = await runtime.uploader.async_submit_now()
-    if attempt.outcome not in (Outcome.SENT, Outcome.NOTHING_TO_SEND):
+    if attempt.outcome is not Outcome.SENT:
         raise _submit_error(attempt)
     return {"result": attempt.outcome.value} if call.return_response else None
 
 
 def _submit_error(attempt: Attempt) -> HomeAssistantError:
-    """Explain, translated, why "send now" did not send."""
+    """Explain, translated, why "send now" did not send.
+
+    Nothing to send yet, or the hourly limit, answer the person's request (HA
+    logs one line); the other outcomes are failures of sending.
+    """
     placeholders = {
         "status": attempt.detail,
         "next_try": attempt.next_try.isoformat() if attempt.next_try else "",
     }
-    return HomeAssistantError(
+    error = (
+        ServiceValidationError
+        if attempt.outcome in (Outcome.NOTHING_TO_SEND, Outcome.RATE_LIMITED)
+        else HomeAssistantError
+    )
+    return error(
         translation_domain=DOMAIN,
         translation_key=f"submit_{attempt.outcome.value}",
         translation_placeholders=placeholders,
@@ -149,21 +192,25 @@ async def _async_delete_all(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_RECORD_EVENT,
-        _async_record_event,
-        schema=plain_schema(RECORD_EVENT_SCHEMA),
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    # Admin only: registered directly because HA 2025.4's admin helper cannot
-    # return a response; the handlers check the caller themselves.
-    for service, handler, response in (
-        (SERVICE_EXPORT, _async_export, SupportsResponse.ONLY),
-        (SERVICE_PREVIEW, _async_preview, SupportsResponse.ONLY),
-        (SERVICE_DELETE_ALL, _async_delete_all, SupportsResponse.OPTIONAL),
-        (SERVICE_SUBMIT_NOW, _async_submit_now, SupportsResponse.OPTIONAL),
+    # All but record_event are admin only: registered directly because HA
+    # 2025.4's admin helper cannot return a response; the handlers check the
+    # caller themselves.
+    for service, handler, fields, response in (
+        (
+            SERVICE_RECORD_EVENT,
+            _async_record_event,
+            RECORD_EVENT_FIELDS,
+            SupportsResponse.OPTIONAL,
+        ),
+        (SERVICE_EXPORT, _async_export, {}, SupportsResponse.ONLY),
+        (SERVICE_PREVIEW, _async_preview, {}, SupportsResponse.ONLY),
+        (SERVICE_DELETE_ALL, _async_delete_all, {}, SupportsResponse.OPTIONAL),
+        (SERVICE_SUBMIT_NOW, _async_submit_now, {}, SupportsResponse.OPTIONAL),
     ):
         hass.services.async_register(
-            DOMAIN, service, handler, supports_response=response
+            DOMAIN,
+            service,
+            handler,
+            schema=plain_schema(_action_schema(service, fields)),
+            supports_response=response,
         )

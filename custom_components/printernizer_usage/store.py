@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import copy
 import os
+import threading
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.async_ import run_callback_threadsafe
 
 from .compat import refused_storage_version
 from .const import DOMAIN
@@ -72,9 +75,22 @@ class UsageStore(Store[StoredData]):
             raise NewerStorageVersionError(version) from err
 
     def _build_data(self) -> StoredData:
+        """Return a snapshot of the live data, taken on the event loop.
+
+        HA before 2025.12 calls this in a worker thread and serialises there;
+        reading the live model from that thread would race the events that
+        change it. The copy is HA's alone: nothing changes it while it is
+        written.
+        """
+        if threading.get_ident() == self.hass.loop_thread_id:
+            return self._async_snapshot()
+        return run_callback_threadsafe(self.hass.loop, self._async_snapshot).result()
+
+    @callback
+    def _async_snapshot(self) -> StoredData:
         self._save_pending = False
         self.writes += 1
-        return self._data_func()
+        return copy.deepcopy(self._data_func())
 
     @callback
     def async_schedule_save(self, data_func: Callable[[], StoredData]) -> None:

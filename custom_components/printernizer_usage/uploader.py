@@ -26,6 +26,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
+from .consent import checked_endpoint
 from .const import DOMAIN, LOGGER
 from .core.audit import KIND_DELETION, KIND_REPORT
 from .core.counts import utc_day
@@ -36,7 +37,6 @@ from .core.payload import (
     PayloadRejectedError,
     Period,
     serialize,
-    validate_endpoint,
     validate_payload,
 )
 from .core.schedule import FIRST_BACKOFF, START_DELAY, SubmissionState, retry_at
@@ -175,6 +175,7 @@ class Uploader:
         build: ReportBuilder,
         version: str,
         on_change: Callable[[], None],
+        save_now: Callable[[], Awaitable[None]],
         on_key_refused: Callable[[], None],
     ) -> None:
         """Send for `entry` what `consent` allows, keeping `state` current."""
@@ -185,6 +186,7 @@ class Uploader:
         self._build = build
         self._version = version
         self._on_change = on_change
+        self._save_now = save_now
         self._on_key_refused = on_key_refused
         self._lock = asyncio.Lock()
         self._generation = 0
@@ -193,6 +195,8 @@ class Uploader:
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._job = HassJob(self._async_timer_fired, cancel_on_shutdown=True)
         self._unreachable = False
+        # The destination whose key the service last accepted in a key check.
+        self._accepted: Destination | None = None
         self._rng = random.SystemRandom()
         self._quiet_until = dt_util.utcnow()
         self.next_wakeup: datetime | None = None
@@ -370,7 +374,7 @@ class Uploader:
             return Attempt(Outcome.CANCELLED)
         try:
             body = validate_payload(payload)
-            validate_endpoint(self.consent.destination.endpoint)
+            checked_endpoint(self.consent.destination.endpoint)
         except PayloadRejectedError as err:
             # The message names the rule, never the value.
             LOGGER.error("The weekly report was not sent: %s", err)
@@ -400,6 +404,8 @@ class Uploader:
         self.consent.async_mark_sent(outbox.installation_id, destination)
         state.last_request = now
         self._on_change()
+        if not await self._async_saved(generation):
+            return Attempt(Outcome.CANCELLED)
         body = outbox.body.encode()
         LOGGER.debug(
             "Sending the weekly report for %s to %s (%d bytes)",
@@ -473,6 +479,8 @@ class Uploader:
         self, deletion: Deletion, now: datetime, generation: int
     ) -> Attempt:
         self.state.last_request = now
+        if not await self._async_saved(generation):
+            return Attempt(Outcome.CANCELLED)
         response = await async_request(
             self.hass,
             "DELETE",
@@ -496,32 +504,35 @@ class Uploader:
             case Verdict.KEY_REFUSED if (
                 deletion.destination.endpoint == self.consent.destination.endpoint
             ):
-                # The same reauthentication as for a report; the try is not
-                # counted against the limit.
+                # The same reauthentication as for a report; the try does not
+                # lengthen the wait.
                 deletion.attempts -= 1
                 self._async_key_refused(status)
                 outcome = f"refused: {status}"
-            case Verdict.RETRY:
+            case _:
+                # Never given up, also when a service no longer configured
+                # refuses the old key: the id may still be there. The wait is
+                # bounded, so a service back after weeks still gets it.
                 deletion.next_attempt = retry_at(
                     deletion.attempts, response.retry_after, now
                 )
                 outcome = f"retrying: {status}"
-            case _:
-                # A service that is no longer configured refused the old key,
-                # or the limit of tries is reached.
-                queue.remove(deletion)
-                outcome = f"given up: {status}"
-                LOGGER.warning(
-                    "Deletion request given up after %s attempts (%s)",
-                    deletion.attempts,
-                    status,
-                )
         self.state.audit.add(now, kind=KIND_DELETION, status=outcome)
         self._on_change()
         return Attempt(Outcome.DELETION, outcome)
 
+    async def _async_saved(self, generation: int) -> bool:
+        """Write the file before a request goes out; return whether to go on.
+
+        The hourly budget then holds across a stop or a crash mid-request.
+        """
+        await self._save_now()
+        return generation == self._generation
+
     @callback
     def _async_key_refused(self, status: str) -> None:
+        # A key accepted before is no proof any more.
+        self._accepted = None
         self.state.auth_failed = True
         self.state.result = STATUS_FAILED
         LOGGER.warning("The statistics service refused the API key (%s)", status)
@@ -596,9 +607,32 @@ class Uploader:
 
     @callback
     def async_destination_changed(self, destination: Destination) -> None:
-        """Retry with the new settings (a refused key may have been replaced)."""
-        self.state.auth_failed = False
+        """Follow new settings: queued deletions go out with the new key.
+
+        A refused key stays refused: only the service, by accepting the key
+        now configured, lifts the stop (see `async_key_accepted`).
+        """
         self.state.deletions.replace_key(destination.endpoint, destination.api_key)
+        self._async_lift_refusal()
+
+    @callback
+    def async_key_accepted(self, destination: Destination) -> None:
+        """Note that the service just accepted `destination`'s key (a key check).
+
+        Sending resumes once that is the configured destination: at once, or
+        when the options that name it are saved.
+        """
+        self._accepted = destination
+        self._async_lift_refusal()
+
+    @callback
+    def _async_lift_refusal(self) -> None:
+        if self.state.auth_failed and self._accepted == self.consent.destination:
+            self.state.auth_failed = False
+            # The refusal is over: the waiting report is planned, not failed.
+            self.state.result = None
+            self._on_change()
+            self.async_schedule()
 
 
 _AUDIT_WORDS: Final = {

@@ -139,11 +139,18 @@ def allow_sockets(socket_enabled: None) -> None:
 def home_assistant(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[HomeAssistantServer]:
-    """Start a fresh, onboarded Home Assistant; stop it after the module."""
+    """Start a fresh, onboarded Home Assistant; stop it after the module.
+
+    A module's `CONFIGURATION` (YAML), if any, is added to configuration.yaml.
+    """
     # A module fixture is set up before the first test's function-scoped
     # `socket_enabled`: do what that fixture does, here.
     pytest_socket.enable_socket()
-    server = HomeAssistantServer(tmp_path_factory.mktemp("home-assistant"), free_port())
+    server = HomeAssistantServer(
+        tmp_path_factory.mktemp("home-assistant"),
+        free_port(),
+        getattr(request.module, "CONFIGURATION", ""),
+    )
     request.node.stash[_SERVER] = server
     try:
         server.start()

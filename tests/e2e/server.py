@@ -103,10 +103,15 @@ def free_port() -> int:
 class HomeAssistantServer:
     """One `hass` process with its own configuration folder and port."""
 
-    def __init__(self, config_dir: Path, port: int) -> None:
-        """Prepare, but do not start, a server in `config_dir` on `port`."""
+    def __init__(self, config_dir: Path, port: int, configuration: str = "") -> None:
+        """Prepare, but do not start, a server in `config_dir` on `port`.
+
+        `configuration` is added to configuration.yaml (integrations a module
+        needs beyond the common ones).
+        """
         self.config_dir = config_dir
         self.port = port
+        self.configuration = configuration
         self.url = f"http://{HOST}:{port}"
         self.client_id = f"{self.url}/"  # what the frontend uses as its client_id
         self.access_token = ""
@@ -147,7 +152,8 @@ class HomeAssistantServer:
             command = [str(hass)]
         (self.config_dir / "custom_components").mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(
-            CONFIGURATION_YAML.format(host=HOST, port=self.port), encoding="utf-8"
+            CONFIGURATION_YAML.format(host=HOST, port=self.port) + self.configuration,
+            encoding="utf-8",
         )
         link = self.config_dir / "custom_components" / INTEGRATION.name
         if not link.is_symlink():  # a restart keeps the folder as it was

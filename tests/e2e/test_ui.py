@@ -18,7 +18,9 @@ from pathlib import Path
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from awesomeversion import AwesomeVersion
 import pytest
 
 from tests.e2e.browser import (
@@ -43,7 +45,7 @@ except ImportError:  # a fast-suite lane without Playwright: conftest skips thes
         raise
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -56,6 +58,7 @@ OPTIONS = EN["options"]["step"]["sharing"]
 OPTIONS_DE = DE["options"]["step"]["sharing"]
 CENTER = EN["options"]["step"]
 
+DOMAIN = INTEGRATION.name
 DEVICE = "Printernizer Usage Statistics"
 SWITCH = "switch.printernizer_usage_statistics_share_anonymous_statistics"
 WEEK = "sensor.printernizer_usage_statistics_{}_this_week"
@@ -63,6 +66,15 @@ EXPORT_URL = "/api/printernizer_usage/export"
 DASHBOARD = "printernizer-usage"
 ENTITY_ROWS = "hui-sensor-entity-row, hui-simple-entity-row, hui-toggle-entity-row"
 SUBMISSION_STATUS = EN["entity"]["sensor"]["submission_status"]
+# An information step's button says where it leads, not "Submit" (the step's
+# `submit` text, read by the frontends of 2025.4 and 2026.11).
+BACK_TO_MENU = CENTER["preview"]["submit"]
+HOUSEHOLD_USERNAME = "household"
+HOUSEHOLD_PASSWORD = "e2e-household-password"  # noqa: S105 - a throwaway user
+# The first release whose `brands` integration serves the images in an
+# integration's own brand/ folder; before it the frontend asks
+# brands.home-assistant.io.
+LOCAL_BRAND_IMAGES = AwesomeVersion("2026.3.0")
 
 JOBS_COMPLETED = 3
 FILES_DOWNLOADED = 1
@@ -268,6 +280,36 @@ def test_device_page(page: Page) -> None:
     device_page_screenshot(page, "device-page-new")
 
 
+def test_integration_icon(page: Page, home_assistant: HomeAssistantServer) -> None:
+    """The integration's card shows the icon in brand/ from 2026.3 on, none before."""
+    sidebar_item(page, "config").click()
+    settings_item(page, "Devices & services").click()
+    page.wait_for_url("**/config/integrations/dashboard")
+    icon = page.locator("ha-integration-card", has_text=DEVICE).locator("img").first
+    page.wait_for_function("img => img.complete", arg=icon.element_handle())
+    src, width = icon.evaluate("img => [img.currentSrc, img.naturalWidth]")
+    screenshot(page, "integration-card")
+
+    version = (home_assistant.config_dir / ".HA_VERSION").read_text(encoding="utf-8")
+    if AwesomeVersion(version.strip()) >= LOCAL_BRAND_IMAGES:
+        # Served by Home Assistant itself, from the integration's own folder.
+        assert urlsplit(src).path == f"/api/brands/integration/{DOMAIN}/icon.png"
+        expect(icon).to_be_visible()
+        assert width == 256
+        served = page.evaluate(
+            "async src => Array.from(new Uint8Array("
+            "await (await fetch(src)).arrayBuffer()))",
+            src,
+        )
+        assert bytes(served) == (INTEGRATION / "brand" / "icon.png").read_bytes()
+    else:
+        # Asked of brands.home-assistant.io, which has no image for this
+        # domain; the card hides the image that did not load.
+        assert src == f"https://brands.home-assistant.io/{DOMAIN}/icon.png"
+        assert width == 0
+        expect(icon).to_be_hidden()
+
+
 def test_options_turn_sharing_on(
     page: Page, home_assistant: HomeAssistantServer
 ) -> None:
@@ -360,6 +402,37 @@ def test_dashboard_shows_new_counts(
         expect_row(page, name, value, within=card)
     expect(card.get_by_role("switch")).to_be_checked()
     screenshot(page, "dashboard", docs=True, height=DASHBOARD_HEIGHT)
+
+
+def test_send_now_when_nothing_is_due(page: Page) -> None:
+    """An administrator presses "send now" on the day sharing started: a sentence."""
+    button = {
+        "type": "button",
+        "name": "Send report now",
+        "icon": "mdi:send",
+        "tap_action": {
+            "action": "perform-action",
+            "perform_action": "printernizer_usage.submit_now",
+        },
+    }
+    view = {"title": "This week", "path": "week", "cards": [README_CARD, button]}
+    call_ws(
+        page,
+        {
+            "type": "lovelace/config/save",
+            "url_path": DASHBOARD,
+            "config": {"views": [view]},
+        },
+    )
+    page.reload()
+    page.locator("hui-button-card").click()
+
+    # HA's toast, with the integration's sentence (not a key).
+    sentence = EN["exceptions"]["submit_nothing_to_send"]["message"]
+    # The toast and, since 2026.x, its copy for screen readers.
+    toast = page.get_by_text(sentence.removesuffix("."), exact=False).first
+    expect(toast).to_be_visible()
+    screenshot(page, "send-now-nothing-due")
 
 
 def test_device_page_counts(page: Page) -> None:
@@ -496,14 +569,22 @@ def test_privacy_center_preview_and_history(page: Page) -> None:
     expect(dialog.get_by_text('"schema_version": "1.0"', exact=False)).to_be_visible()
     # Whole days since sharing started today: today's counts come next week.
     expect(dialog.get_by_text('"duration_days": 0', exact=False)).to_be_visible()
+    # When today's counts go out, in the one sentence that says it.
+    expect(
+        dialog.get_by_text("today's counts go into a report after midnight UTC")
+    ).to_be_visible()
+    expect(dialog.get_by_text('"consent_version": 2', exact=False)).to_be_visible()
     screenshot(page, "privacy-center-preview", docs=True)
-    dialog.get_by_role("button", name="Submit").click()
+    dialog.get_by_role("button", name=BACK_TO_MENU, exact=True).click()
     # Back to the menu, nothing saved.
     history = dialog.get_by_text(MENU["menu_options"]["history"], exact=True)
     expect(history).to_be_visible()
     history.click()
     expect(dialog.get_by_text(CENTER["history"]["title"], exact=True)).to_be_visible()
-    expect(dialog.get_by_role("columnheader", name="Outcome")).to_be_visible()
+    # Nothing was sent on the day sharing started: a sentence, not a table.
+    empty = CENTER["history_nothing_sent"]["description"]
+    expect(dialog.get_by_text(empty, exact=True)).to_be_visible()
+    expect(dialog.get_by_role("columnheader")).to_have_count(0)
     screenshot(page, "privacy-center-history", docs=True)
     dialog.get_by_role("button", name="Close", exact=True).click()
 
@@ -543,6 +624,73 @@ def test_privacy_center_delete(page: Page, home_assistant: HomeAssistantServer) 
     )
     # The dialog's own button, not the icon in its corner.
     dialog.get_by_role("button", name="Close", exact=True).last.click()
+
+
+def test_household_member_is_refused_in_their_language(
+    browser: Browser, home_assistant: HomeAssistantServer
+) -> None:
+    """A household member may stop sharing, not start it: HA's toast says why."""
+    user = home_assistant.websocket(
+        {
+            "type": "config/auth/create",
+            "name": "Household member",
+            "group_ids": ["system-users"],
+            "local_only": False,
+        }
+    )["result"]["user"]
+    home_assistant.websocket(
+        {
+            "type": "config/auth_provider/homeassistant/create",
+            "user_id": user["id"],
+            "username": HOUSEHOLD_USERNAME,
+            "password": HOUSEHOLD_PASSWORD,
+        }
+    )
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{home_assistant.url}/")
+        tab.wait_for_url("**/auth/authorize?**")
+        tab.get_by_role("textbox", name="Username").fill(HOUSEHOLD_USERNAME)
+        tab.get_by_role("textbox", name="Password").fill(HOUSEHOLD_PASSWORD)
+        tab.get_by_role("button", name="Log in").click()
+        tab.wait_for_url(
+            re.compile(rf"^{re.escape(home_assistant.url)}/(lovelace|home)/")
+        )
+        call_ws(
+            tab,
+            {
+                "type": "frontend/set_user_data",
+                "key": "language",
+                "value": {"language": "de", "number_format": "language"},
+            },
+        )
+        tab.goto(f"{home_assistant.url}/{DASHBOARD}/week")
+        card = tab.locator("hui-entities-card", has_text=README_CARD["title"])
+        sharing = card.get_by_role("switch")
+        expect(sharing).to_be_checked()
+        # Since 2026.x the launch screen fades out over the page for a moment.
+        expect(tab.locator("#ha-launch-screen")).to_be_hidden()
+
+        # Stopping is allowed to anyone who may use the switch (the drawn
+        # switch takes the click since 2026.x, see tick()).
+        sharing.click(force=True)
+        wait_until("sharing to stop", lambda: home_assistant.state(SWITCH) == "off")
+        sharing.click(force=True)  # starting is consent: an administrator's act
+
+        refusal = DE["exceptions"]["consent_needs_admin"]["message"]
+        toast = tab.get_by_text(refusal.removesuffix("."), exact=False).first
+        expect(toast).to_be_visible()
+        screenshot(tab, "household-member-refused-de", docs=True)
+        # Sharing stays off. (HA's toggle keeps showing the refused position
+        # until a state arrives; none does, since nothing changed.)
+        assert home_assistant.state(SWITCH) == "off"
+    finally:
+        context.close()
+    # A refused person is not an error of the integration: no traceback.
+    log = "\n".join(home_assistant.log_lines())
+    assert "Unexpected exception" not in log
+    assert "Traceback" not in log
 
 
 def test_no_errors_logged_for_the_integration(

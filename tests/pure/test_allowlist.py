@@ -35,6 +35,7 @@ from custom_components.printernizer_usage.core.allowlist import (
     LABEL_FEATURE,
     LABEL_FILE_SIZE,
     LABEL_PRINTER_TYPE,
+    MAX_NAME_WORDS,
     InvalidMetadataError,
     SanitizedEvent,
     UnknownEventTypeError,
@@ -538,15 +539,10 @@ def test_file_size_bucket_boundaries(megabytes: float, expected: str) -> None:
         ("Error404", "error404"),
         ("timeout", "timeout"),
         ("connection_timeout", "connection_timeout"),
-        ("connection timeout", "connection_timeout"),
-        ("connection-timeout", "connection_timeout"),
-        ("Connection-Timeout", "connection_timeout"),
-        ("Connection - Timeout", "connection_timeout"),
-        ("connection   timeout", "connection_timeout"),
+        ("update_failed", "update_failed"),
         ("connection__timeout", "connection_timeout"),
-        ("  ConnectionTimeout  ", "connection_timeout"),
         ("_private_error_", "private_error"),
-        ("-leading-and-trailing-", "leading_and_trailing"),
+        ("NonHttpUrlRedirectClientError", "non_http_url_redirect_client_error"),
         ("a", "a"),
         ("x" * 48, "x" * 48),
     ],
@@ -563,7 +559,7 @@ def test_error_type_slug(value: str, expected: str) -> None:
         ("octoprint", "octoprint"),
         ("OctoPrint", "octo_print"),
         ("bambu_lab", "bambu_lab"),
-        ("Moonraker API", "moonraker_api"),
+        ("printer_service", "printer_service"),
         ("z" * 32, "z" * 32),
     ],
 )
@@ -581,7 +577,7 @@ def test_slug_max_length(key: str, max_length: int) -> None:
     assert only_label(key, "x" * max_length) == "x" * max_length
     assert only_label(key, "x" * (max_length + 1)) is None
     # The limit applies to the slug: camel case adds underscores.
-    raw = "XyzUvw" * (max_length // 6)
+    raw = ("X" + "y" * (max_length // 6 - 1)) * 6
     assert len(raw) <= max_length
     assert len(to_slug(raw, 1000) or "") > max_length
     assert only_label(key, raw) is None
@@ -599,6 +595,16 @@ def test_slug_length_constants() -> None:
         " ",
         "___",
         "- _ -",
+        # Sentences and text with hyphens are not names.
+        "Mary Jane Smith lives at Elm Street",
+        "connection timeout",
+        "connection-timeout",
+        "  ConnectionTimeout  ",
+        "Moonraker API",
+        "404Error",
+        # Seven words run together: longer than any class name.
+        "MaryJaneSmithLivesAtElmStreet",
+        "mary_jane_smith_lives_at_elm_street",
         "a" * 97,
         "a" * 1000,
         "Error!",
@@ -912,17 +918,68 @@ def test_pii_after_separators_are_normalized(value: str) -> None:
         "http_error",
         "error404",
         "http2_error",
-        "12345",
-        "error 12345",
+        "error12345",
         "abcdefabcde",  # 11 hex characters
         "abcdef_abcdef",
-        "1 2 3",
         "prusalink",
     ],
 )
 def test_not_pii(value: str) -> None:
     assert not looks_like_pii(value)
     assert to_slug(value, 48) is not None
+
+
+# Capitalised words without hex letters after the first: no serial-like runs.
+_NAME_WORDS = st.lists(
+    st.from_regex(r"[A-Z][g-z]{1,6}", fullmatch=True),
+    min_size=1,
+    max_size=MAX_NAME_WORDS,
+)
+
+
+@given(_NAME_WORDS, st.booleans())
+def test_class_and_code_names_pass(words: list[str], snake_case: bool) -> None:
+    """`ClientConnectorError` and `update_failed` alike, up to six words."""
+    name = "_".join(words).lower() if snake_case else "".join(words)
+    expected = "_".join(words).lower()
+    assert to_slug(name, ERROR_TYPE_MAX_LENGTH) == expected
+    assert only_label("error_type", name) == expected
+
+
+@given(
+    st.lists(st.from_regex(r"[A-Za-z]{1,8}", fullmatch=True), min_size=2),
+    st.sampled_from([" ", "-", "  ", " - ", "\t"]),
+)
+def test_sentences_never_pass(words: list[str], separator: str) -> None:
+    """A sentence ("Mary Jane Smith lives at Elm Street") is not an error type."""
+    assert only_label("error_type", separator.join(words)) is None
+
+
+@given(
+    st.lists(
+        st.from_regex(r"[A-Z][g-z]{1,6}", fullmatch=True),
+        min_size=MAX_NAME_WORDS + 1,
+        max_size=20,
+    )
+)
+def test_names_of_more_words_than_a_class_name_never_pass(words: list[str]) -> None:
+    assert only_label("error_type", "".join(words)) is None
+    assert only_label("error_type", "_".join(words)) is None
+
+
+@given(st.text(max_size=120))
+def test_whatever_passes_is_one_short_name(value: str) -> None:
+    slug = to_slug(value, ERROR_TYPE_MAX_LENGTH)
+    if slug is not None:
+        assert re.fullmatch(r"[a-z0-9_]{1,48}", slug)
+        assert len(slug.split("_")) <= MAX_NAME_WORDS
+        assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+
+
+@pytest.mark.parametrize("value", ["12345", "error 12345", "1 2 3"])
+def test_not_pii_but_not_a_name(value: str) -> None:
+    assert not looks_like_pii(value)
+    assert to_slug(value, 48) is None
 
 
 def test_digit_and_hex_thresholds() -> None:

@@ -21,6 +21,7 @@ from custom_components.printernizer_usage.core.allowlist import (
 )
 from custom_components.printernizer_usage.core.counts import (
     DEFAULT_RETENTION_DAYS,
+    LABEL_DETAIL_DAYS,
     LABEL_VALUES_PER_DAY,
     OTHER_LABEL,
     UsageCounts,
@@ -317,16 +318,21 @@ def test_label_cap_resets_next_utc_day() -> None:
 # --- features and rejected ---------------------------------------------------
 
 
-def test_feature_events_set_features() -> None:
+def test_feature_events_set_the_days_features() -> None:
     counts = new_counts()
     counts.record(event("feature_enabled", feature="library"), NOW)
     counts.record(event("feature_enabled", feature="timelapse"), NOW)
-    assert counts.features == {"library": True, "timelapse": True}
+    today = counts.days["2026-11-25"]
+    assert today.features == {"library": True, "timelapse": True}
     counts.record(event("feature_disabled", feature="library"), NOW)
-    assert counts.features == {"library": False, "timelapse": True}
+    assert today.features == {"library": False, "timelapse": True}
     counts.record(event("feature_enabled", feature="library"), NOW)
-    assert counts.features == {"library": True, "timelapse": True}
+    assert today.features == {"library": True, "timelapse": True}
     assert counts.totals == {"feature_enabled": 3, "feature_disabled": 1}
+    # Each day keeps the states seen on it, and only those.
+    counts.record(event("feature_disabled", feature="library"), NOW + timedelta(1))
+    assert counts.days["2026-11-26"].features == {"library": False}
+    assert today.features == {"library": True, "timelapse": True}
 
 
 def test_only_feature_events_with_a_feature_set_features() -> None:
@@ -336,7 +342,7 @@ def test_only_feature_events_with_a_feature_set_features() -> None:
     counts.record(event("app_start", feature="library"), NOW)
     counts.record(event("job_completed", feature="timelapse"), NOW)
     counts.record(event("feature_enabled", feature="not_a_feature"), NOW)
-    assert counts.features == {}
+    assert counts.days["2026-11-25"].features == {}
     assert counts.totals == {
         "feature_enabled": 2,
         "feature_disabled": 1,
@@ -400,10 +406,20 @@ def test_prune_drops_old_days_and_keeps_totals() -> None:
     assert set(counts.days) == kept
     assert counts.totals == {"job_completed": 6, "feature_enabled": 1}
     assert counts.rejected_total == 6
-    assert counts.features == {"library": True}
     assert counts.week_counts(NOW) == {"job_completed": 1}
     assert counts.prune(NOW) == 0
     assert set(counts.days) == kept
+
+
+def test_prune_drops_feature_states_with_the_labels() -> None:
+    counts = new_counts()
+    old = NOW - timedelta(days=LABEL_DETAIL_DAYS + 1)
+    counts.record(event("feature_enabled", feature="library"), old)
+    counts.record(event("feature_enabled", feature="timelapse"), NOW)
+    assert counts.prune(NOW) == 1
+    assert counts.days[old.date().isoformat()].features == {}
+    assert counts.days[old.date().isoformat()].events == {"feature_enabled": 1}
+    assert counts.days["2026-11-25"].features == {"timelapse": True}
 
 
 def test_prune_with_a_short_retention() -> None:
@@ -443,7 +459,6 @@ def test_clear_returns_what_it_removed_and_empties_everything() -> None:
     assert counts.clear(later) == {"days": 3, "events": 3, "rejected": 2}
     assert counts.days == {}
     assert counts.totals == {}
-    assert counts.features == {}
     assert counts.rejected_total == 0
     assert counts.week_counts(NOW) == {}
     assert counts.week_counts(later) == {}
@@ -495,7 +510,7 @@ def test_round_trip(tz: tzinfo) -> None:
     assert loaded.as_dict() == data
     assert loaded.first_seen == date(2026, 11, 1)
     assert loaded.retention_days == 90
-    assert loaded.features == {"library": True, "timelapse": False}
+    assert loaded.days["2026-11-25"].features == {"library": True, "timelapse": False}
     assert loaded.week_counts(NOW) == counts.week_counts(NOW)
     assert loaded.week_counts(NOW) != {}
     assert json.loads(json.dumps(data)) == data
@@ -519,6 +534,7 @@ def test_as_dict_layout() -> None:
             "feature_enabled": {"feature": {"library": 1}},
             "feature_disabled": {"feature": {"timelapse": 1}},
         },
+        "features": {"library": True, "timelapse": False},
     }
     assert data["days"]["2026-11-23"]["rejected"] == 1
     assert data["week"] == {
@@ -531,7 +547,8 @@ def test_as_dict_layout() -> None:
         },
     }
     assert data["rejected_total"] == 1
-    assert data["features"] == {"library": True, "timelapse": False}
+    # No feature state outside a day: a report holds only its days' states.
+    assert "features" not in data
 
 
 def test_recording_continues_the_week_after_loading() -> None:
@@ -661,6 +678,54 @@ def test_clock_moving_back_a_week_keeps_this_weeks_counts() -> None:
     assert counts.week_counts(t1) == {"job_completed": 2}
 
 
+@pytest.mark.parametrize(
+    "ahead", [timedelta(days=5), timedelta(days=9), timedelta(days=365)]
+)
+def test_clock_put_back_from_a_week_ahead_counts_this_week_at_once(
+    ahead: timedelta,
+) -> None:
+    counts = new_counts()
+    counts.record(JOB, NOW + ahead)
+    counts.record(JOB, NOW)
+    assert counts.week_counts(NOW) == {"job_completed": 1}
+    assert counts.week_counts(NOW + ahead) == {}
+
+
+def test_clock_put_back_by_less_than_a_day_keeps_the_new_week() -> None:
+    counts = new_counts(BERLIN)
+    monday = utc(2026, 11, 30, 0)  # Monday 01:00 CET
+    counts.record(JOB, monday)
+    # Back across midnight by two hours: not counted into either week.
+    counts.record(JOB, monday - timedelta(hours=2))
+    assert counts.week_counts(monday) == {"job_completed": 1}
+
+
+def test_follow_clock_drops_the_days_ahead_of_tomorrow() -> None:
+    counts = new_counts()
+    for ahead in (0, 1, 2, 400):
+        counts.record(
+            event("feature_enabled", feature="library"), NOW + timedelta(ahead)
+        )
+    assert counts.follow_clock(NOW) == 2
+    assert set(counts.days) == {"2026-11-25", "2026-11-26"}
+    # The lifetime totals keep what was counted.
+    assert counts.totals == {"feature_enabled": 4}
+    assert counts.follow_clock(NOW) == 0
+    counts.record(JOB, NOW)
+    assert day_events(counts)["2026-11-25"] == {
+        "feature_enabled": 1,
+        "job_completed": 1,
+    }
+
+
+def test_follow_clock_after_the_cached_day_was_dropped() -> None:
+    counts = new_counts()
+    counts.record(JOB, NOW + timedelta(days=30))
+    assert counts.follow_clock(NOW) == 1
+    counts.record(JOB, NOW + timedelta(days=30))
+    assert day_events(counts) == {"2026-12-25": {"job_completed": 1}}
+
+
 @pytest.mark.parametrize("day", ["20261125", "2026-W48-3", "2026W483"])
 def test_from_dict_rejects_non_canonical_day_keys(day: str) -> None:
     data = {"first_seen": "2026-11-01", "days": {day: {"events": {"app_start": 1}}}}
@@ -680,12 +745,15 @@ def test_from_dict_loads_only_allowlisted_labels() -> None:
                         "serial": {"SN123456789": 1},
                     }
                 },
+                "features": {"/home/john": True, "library": "yes", "timelapse": False},
             }
         },
-        "features": {"/home/john": True},
+        "features": {"/home/jane": True},
     }
-    exported = json.dumps(UsageCounts.from_dict(data, tz=BERLIN).as_dict())
-    for value in ("john.doe@example.com", "SN123456789", "serial", "/home/john"):
+    loaded = UsageCounts.from_dict(data, tz=BERLIN)
+    assert loaded.days["2026-11-25"].features == {"timelapse": False}
+    exported = json.dumps(loaded.as_dict())
+    for value in ("john.doe@example.com", "SN123456789", "serial", "/home/j", "yes"):
         assert value not in exported
 
 

@@ -26,7 +26,7 @@ def test_ledger_remembers_what_it_counted() -> None:
     ledger = ImportLedger()
     key = event_key("a", NOW)
     assert ledger.is_new(key, NOW)
-    ledger = ledger.advanced([(key, NOW)])
+    ledger = ledger.advanced([(key, NOW)], NOW)
     assert not ledger.is_new(key, NOW)
     assert ledger.is_new(event_key("b", NOW), NOW)
     assert ledger.after == int(NOW.timestamp()) - int(OVERLAP.total_seconds())
@@ -65,8 +65,12 @@ def test_ledger_is_bounded_and_its_watermark_never_moves_back(
     previous: int | None = None
     for batch in batches:
         ledger = ledger.advanced(
-            (event_key(i, NOW + timedelta(seconds=s)), NOW + timedelta(seconds=s))
-            for i, s in enumerate(batch)
+            (
+                (event_key(i, NOW + timedelta(seconds=s)), NOW + timedelta(seconds=s))
+                for i, s in enumerate(batch)
+            ),
+            # Our clock at the latest of them: none is ahead.
+            NOW + timedelta(seconds=5_000_000),
         )
         assert len(ledger.seen) <= MAX_REMEMBERED
         if previous is not None:
@@ -88,7 +92,7 @@ def test_ledger_never_keeps_more_than_max_remembered() -> None:
         start + timedelta(milliseconds=1500 * i) for i in range(3 * MAX_REMEMBERED)
     ]
     ledger = ImportLedger().advanced(
-        (event_key(i, moment), moment) for i, moment in enumerate(moments)
+        ((event_key(i, moment), moment) for i, moment in enumerate(moments)), NOW
     )
     assert len(ledger.seen) <= MAX_REMEMBERED
     # Nothing it forgot is new again.
@@ -102,7 +106,8 @@ def test_ledger_round_trip() -> None:
         [
             (event_key("a", NOW), NOW),
             (event_key("b", NOW - timedelta(hours=3)), NOW - timedelta(hours=3)),
-        ]
+        ],
+        NOW,
     )
     stored = json.loads(json.dumps(ledger.as_dict()))
     again = ImportLedger.from_dict(stored)
@@ -124,3 +129,33 @@ def test_ledger_round_trip() -> None:
 def test_broken_ledger_raises(stored: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):
         ImportLedger.from_dict(stored)
+
+
+def test_an_event_far_ahead_does_not_place_the_watermark() -> None:
+    far = datetime.max.replace(tzinfo=UTC)
+    ledger = ImportLedger().advanced(
+        [(event_key("far", far), far), (event_key("a", NOW), NOW)], NOW
+    )
+    assert ledger.after == NOW.timestamp() - OVERLAP.total_seconds()
+    assert ledger.ahead(NOW) == 1
+    # Remembered while it is ahead, however many events come after it.
+    later = NOW + timedelta(days=1)
+    for batch in range(3):
+        ledger = ledger.advanced(
+            (
+                (event_key((batch, i), later), later + timedelta(seconds=i))
+                for i in range(MAX_REMEMBERED + 1)
+            ),
+            later + timedelta(hours=1),
+        )
+    assert not ledger.is_new(event_key("far", far), far)
+    assert len(ledger.seen) == MAX_REMEMBERED + 1
+    # And it is stored within what a stored ledger may hold.
+    assert ImportLedger.from_dict(json.loads(json.dumps(ledger.as_dict()))) == ledger
+
+
+def test_only_events_ahead_keep_the_watermark_where_it_was() -> None:
+    ahead = NOW + timedelta(days=3)
+    ledger = ImportLedger(after=100).advanced([(event_key("x", ahead), ahead)], NOW)
+    assert ledger.after == 100
+    assert not ledger.is_new(event_key("x", ahead), ahead)

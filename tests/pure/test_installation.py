@@ -6,7 +6,10 @@ the clock it needs.
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
+
+import pytest
 
 from custom_components.printernizer_usage.core.installation import (
     Destination,
@@ -19,6 +22,7 @@ from .sending import (
     DESTINATION,
     INSTALLATION_ID,
     LEGACY,
+    NOW,
     OTHER_DESTINATION,
     OTHER_ENDPOINT,
     OTHER_ID,
@@ -95,3 +99,23 @@ def test_installation_with_ids_only() -> None:
     assert installation.consent_start is None
     assert installation.installation_id is None
     assert installation.sent == [Sent(OTHER_ID, LEGACY), Sent(INSTALLATION_ID, LEGACY)]
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected", "moved"),
+    [(-30, -30, False), (0, 0, False), (2, 2, False), (3, 2, True), (365, 2, True)],
+)
+def test_follow_clock_brings_back_a_consent_start_in_the_future(
+    ahead: int, expected: int, moved: bool
+) -> None:
+    """After everything stored before the correction: no earlier day is reported."""
+    today = NOW.date()
+    installation = Installation(INSTALLATION_ID, today + timedelta(days=ahead))
+    assert installation.follow_clock(NOW) is moved
+    assert installation.consent_start == today + timedelta(days=expected)
+
+
+def test_follow_clock_without_sharing() -> None:
+    installation = Installation()
+    assert installation.follow_clock(NOW) is False
+    assert installation.consent_start is None

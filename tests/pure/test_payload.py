@@ -244,7 +244,7 @@ def fill_week(tz: tzinfo) -> UsageCounts:
     record(counts, at(2026, 11, 20, 9), "app_start")
     for _ in range(2):
         record(counts, at(2026, 11, 21, 1), "error_occurred", error_type="Timeout")
-    record(counts, at(2026, 11, 21, 2), "error_occurred", error_type="Thermal Runaway")
+    record(counts, at(2026, 11, 21, 2), "error_occurred", error_type="ThermalRunaway")
     record(counts, at(2026, 11, 21, 3), "error_occurred", error_type=PII)
     record(counts, at(2026, 11, 21, 4), "feature_enabled", feature="timelapse")
     record(counts, at(2026, 11, 21, 5), "feature_disabled", feature="Timelapse")
@@ -467,6 +467,25 @@ def test_feature_usage_is_the_last_state_seen() -> None:
     usage = build(counts)["usage_stats"]["feature_usage"]
     assert usage == {"library": True, "watch_folders": False}
     assert list(usage) == sorted(usage)
+
+
+def test_feature_usage_only_from_the_periods_days() -> None:
+    """A state seen before the period (before consent) is not the period's."""
+    counts = new_counts()
+    period_start = utc(2026, 11, 16)
+    record(
+        counts, period_start - timedelta(days=30), "feature_enabled", feature="library"
+    )
+    record(
+        counts,
+        period_start - timedelta(seconds=1),
+        "feature_enabled",
+        feature="timelapse",
+    )
+    record(counts, period_start, "feature_disabled", feature="watch_folders")
+    # And after it: the next period's.
+    record(counts, utc(2026, 11, 23), "feature_disabled", feature="library")
+    assert build(counts)["usage_stats"]["feature_usage"] == {"watch_folders": False}
 
 
 def test_duration_buckets_only_from_completed_jobs() -> None:
@@ -1261,6 +1280,6 @@ def test_privacy_check_would_notice_a_leak() -> None:
     payload["error_summary"] = {"john_smith": 1}
     in_body = _strings(json.loads(serialize(payload)))
     assert "john_smith" in in_body
-    assert "John Smith" not in in_body
-    assert to_slug("John Smith", ERROR_TYPE_MAX_LENGTH) == "john_smith"
+    assert "JohnSmith" not in in_body
+    assert to_slug("JohnSmith", ERROR_TYPE_MAX_LENGTH) == "john_smith"
     assert to_slug(PII, ERROR_TYPE_MAX_LENGTH) is None

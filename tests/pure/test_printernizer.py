@@ -11,11 +11,16 @@ from typing import Any
 import uuid
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.printernizer_usage.core.allowlist import SanitizedEvent
+from custom_components.printernizer_usage.core.allowlist import (
+    EVENT_TYPES,
+    SanitizedEvent,
+)
 from custom_components.printernizer_usage.core.import_ledger import (
+    MAX_AHEAD,
+    MAX_REMEMBERED,
     ImportLedger,
     event_key,
 )
@@ -25,6 +30,7 @@ from custom_components.printernizer_usage.core.printernizer import (
     ExportImport,
     PrinternizerAnswerError,
     count_types,
+    is_printernizer_error,
     parse_health,
     parse_local,
     parse_printer_page,
@@ -82,6 +88,162 @@ def _export(events: list[Any]) -> bytes:
 
 
 # --- read_export
+
+
+def _any_count(batch: ExportImport) -> int:
+    """Every event of a batch: counted, rejected, or skipped for a reason."""
+    return (
+        len(_each(batch))
+        + len(_rejects(batch))
+        + batch.too_old
+        + batch.unreadable
+        + batch.deferred
+    )
+
+
+# Any time Printernizer can hold: with any offset, naive, from year 1 to 9999.
+_OFFSETS = st.timedeltas(
+    min_value=timedelta(hours=-23, minutes=-59),
+    max_value=timedelta(hours=23, minutes=59),
+).map(timezone)
+_TIMESTAMPS = st.one_of(
+    st.datetimes(timezones=st.none() | _OFFSETS).map(datetime.isoformat),
+    # Printernizer's own form, naive UTC, around now.
+    st.datetimes(
+        min_value=(NOW - timedelta(days=500)).replace(tzinfo=None),
+        max_value=(NOW + timedelta(days=3)).replace(tzinfo=None),
+    ).map(datetime.isoformat),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59.999999",
+            "2026-11-25",
+            "2026-11-25T10:00:00Z",
+        ]
+    ),
+    st.text(max_size=45),
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_METADATA = st.one_of(
+    _JSON,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "printer_type": _JSON | st.sampled_from(["prusa_core", "bambu_lab"]),
+            "duration_minutes": _JSON,
+            "file_size_mb": _JSON,
+            "error_type": _JSON | st.just("ConnectionTimeout"),
+            "feature": _JSON | st.just("library"),
+        },
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _TIMESTAMPS,
+            st.sampled_from(sorted(EVENT_TYPES)) | _JSON,
+            _METADATA,
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_any_timestamp_and_metadata_is_counted_once_or_refused(
+    items: list[tuple[str, Any, Any, bool]],
+) -> None:
+    """Nothing raises; each event counts once, as an event or a reject, ever.
+
+    Over three polls (the same export again, then two days later): nothing is
+    counted twice, the watermark is never ahead of our clock, and the ledger
+    loads again from storage.
+    """
+    events = [
+        {
+            # Some without a usable id: known by their content then.
+            "id": str(uuid.uuid4()) if with_id else n,
+            "event_type": event_type,
+            "timestamp": timestamp,
+            "metadata": metadata,
+            "n": n,
+        }
+        for n, (timestamp, event_type, metadata, with_id) in enumerate(items)
+    ]
+    body = _export(events)
+    ledger = ImportLedger()
+    taken = 0
+    for now in (NOW, NOW, NOW + timedelta(days=2)):
+        batch = read_export(body, ledger, now=now, oldest=OLDEST)
+        stored = json.loads(json.dumps(batch.ledger.as_dict()))
+        assert ImportLedger.from_dict(stored) == batch.ledger
+        assert batch.ledger.after is None or batch.ledger.after <= now.timestamp()
+        assert all(moment <= now for moment, _ in _each(batch))
+        if ledger == ImportLedger():
+            assert _any_count(batch) == len(events)
+        taken += len(_each(batch)) + len(_rejects(batch))
+        ledger = batch.ledger
+    readable = [e for e in events if _is_time(e["timestamp"])]
+    assert taken <= len(readable)
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) <= 40
+
+
+def test_far_future_event_counts_once_and_holds_nothing_back() -> None:
+    """9999-12-31 does not pull the watermark: later events still count, once."""
+    far = _event(NOW, event_id="far")
+    far["timestamp"] = "9999-12-31T23:59:59-01:00"
+    first = _event(NOW - timedelta(hours=1), event_id="first")
+    ledger = ImportLedger()
+    batch = read_export(_export([far, first]), ledger, now=NOW, oldest=OLDEST)
+    assert len(_each(batch)) == 2
+    assert batch.ledger.after is not None
+    assert batch.ledger.after <= NOW.timestamp()
+    # More events than the ledger remembers, a day later: each once.
+    later = NOW + timedelta(days=1)
+    many = [
+        _event(later - timedelta(seconds=i), event_id=f"e{i}")
+        for i in range(MAX_REMEMBERED + 50)
+    ]
+    for _ in range(3):
+        batch = read_export(
+            _export([far, first, *many]), batch.ledger, now=later, oldest=OLDEST
+        )
+        counted = len(_each(batch))
+        assert counted in (0, len(many))
+    assert counted == 0
+
+
+def test_events_far_ahead_beyond_what_is_remembered_wait() -> None:
+    ahead = [
+        _event(NOW + timedelta(days=30, seconds=i), event_id=f"a{i}")
+        for i in range(MAX_AHEAD + 5)
+    ]
+    batch = read_export(_export(ahead), ImportLedger(), now=NOW, oldest=OLDEST)
+    assert len(_each(batch)) == MAX_AHEAD
+    assert batch.deferred == 5
+    again = read_export(_export(ahead), batch.ledger, now=NOW, oldest=OLDEST)
+    assert (len(_each(again)), again.deferred) == (0, 5)
+    # Once our clock is there, the five are counted, and nothing else again.
+    there = NOW + timedelta(days=31)
+    last = read_export(_export(ahead), again.ledger, now=there, oldest=OLDEST)
+    assert (len(_each(last)), last.deferred) == (5, 0)
 
 
 def test_read_export_counts_each_event_on_its_own_moment() -> None:
@@ -478,6 +640,8 @@ def test_validate_printernizer_url(text: str, url: str) -> None:
         "http://127.0.0.1:99999",
         "http://127.0.0.1:port",
         "javascript:alert(1)",
+        "http://not an address",
+        "http://printernizer.local:8000/a\tb",
     ],
 )
 def test_validate_printernizer_url_refuses(text: str) -> None:
@@ -485,12 +649,39 @@ def test_validate_printernizer_url_refuses(text: str) -> None:
         validate_printernizer_url(text)
 
 
+@pytest.mark.parametrize(
+    ("body", "printernizer"),
+    [
+        # src/utils/errors.py, http_exception_handler
+        (
+            (
+                b'{"status":"error","message":"Failed","error_code":"HTTP_500",'
+                b'"details":{},"timestamp":"2026-11-25T10:00:00"}'
+            ),
+            True,
+        ),
+        (b"404: Not Found", False),  # Home Assistant's own 404
+        (b'{"message":"Not Found"}', False),
+        (b'{"status":"error"}', False),
+        (b'{"detail":"Not Found"}', False),  # FastAPI's default, not Printernizer's
+        (b"", False),
+    ],
+)
+def test_is_printernizer_error(body: bytes, printernizer: bool) -> None:
+    assert is_printernizer_error(body) is printernizer
+
+
+@given(st.binary(max_size=200))
+def test_is_printernizer_error_never_raises(body: bytes) -> None:
+    assert is_printernizer_error(body) in (True, False)
+
+
 # --- BridgeState
 
 
 def test_bridge_state_round_trip() -> None:
     state = BridgeState(
-        ledger=ImportLedger().advanced([(event_key("a", NOW), NOW)]),
+        ledger=ImportLedger().advanced([(event_key("a", NOW), NOW)], NOW),
         version="2.41.5",
         printer_types={"bambu_lab": 1, "prusa": 1},
         total_events=7,

@@ -59,3 +59,10 @@ def test_deletion_rows_and_service_list() -> None:
     assert service_list(["https://a.example", "https://a.example"]) == (
         "- https://a.example"
     )
+
+
+def test_empty_lists_are_no_rows_at_all() -> None:
+    """The dialog says "Nothing has been sent yet." instead of a row of dashes."""
+    assert history_rows([]) == ""
+    assert deletion_rows([]) == ""
+    assert service_list([]) == ""

@@ -9,20 +9,29 @@ the clock it needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 import json
 from typing import Any
+import uuid
 
-from hypothesis import given, strategies as st
+from hypothesis import event, given, settings, strategies as st
 import pytest
 
+from custom_components.printernizer_usage.core.allowlist import (
+    SanitizedEvent,
+    sanitize_event,
+)
+from custom_components.printernizer_usage.core.counts import UsageCounts, utc_day
 from custom_components.printernizer_usage.core.deletions import (
     Deletion,
     DeletionQueue,
 )
 from custom_components.printernizer_usage.core.installation import (
     Destination,
+    Installation,
 )
 from custom_components.printernizer_usage.core.outbox import (
     Outbox,
@@ -30,8 +39,12 @@ from custom_components.printernizer_usage.core.outbox import (
 from custom_components.printernizer_usage.core.payload import (
     MAX_PERIOD_DAYS,
     MIN_PERIOD_DAYS,
+    InstallationFacts,
     Period,
+    build_payload,
     day_start,
+    midnight_utc,
+    serialize,
 )
 from custom_components.printernizer_usage.core.schedule import (
     FIRST_BACKOFF,
@@ -46,6 +59,7 @@ from custom_components.printernizer_usage.core.schedule import (
 )
 
 from .sending import (
+    BERLIN,
     CONSENT_START,
     DESTINATION,
     ENDPOINT,
@@ -138,6 +152,38 @@ def test_retry_after_never_raises_on_odd_digits(header: str) -> None:
     assert timedelta(0) <= retry_after(header, NOW) <= MAX_RETRY_AFTER
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # More digits than Python's int() reads (4,300): still a number.
+        ("9" * 5000, MAX_RETRY_AFTER),
+        ("0" * 5000 + "120", timedelta(seconds=120)),
+        ("0" * 5000, timedelta(0)),
+    ],
+)
+def test_retry_after_reads_numbers_of_any_length(
+    header: str, expected: timedelta
+) -> None:
+    assert retry_after(header, NOW) == expected
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="0123456789 ", min_size=4000, max_size=6000),
+        st.builds(
+            lambda day, month, year, rest: f"{day}, {month} {year} {rest}",
+            st.text(max_size=5),
+            st.sampled_from(["Jan", "Feb", "Dec", "Foo"]),
+            st.integers(min_value=-(10**6), max_value=10**6),
+            st.text(max_size=20),
+        ),
+    )
+)
+def test_retry_after_never_raises(header: str) -> None:
+    assert timedelta(0) <= retry_after(header, NOW) <= MAX_RETRY_AFTER
+
+
 @given(st.integers(min_value=0, max_value=10**13))
 def test_retry_after_seconds_are_capped(seconds: int) -> None:
     expected = min(timedelta(seconds=seconds), MAX_RETRY_AFTER)
@@ -222,6 +268,24 @@ def test_follow_clock_ignores_a_clock_that_did_not_go_back(
     before = state.as_dict()
     state.follow_clock(NOW)
     assert state.as_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected"),
+    [(None, None), (-30, -30), (0, 0), (2, 2), (3, 2), (365, 2)],
+)
+def test_follow_clock_brings_back_a_period_end_in_the_future(
+    ahead: int | None, expected: int | None
+) -> None:
+    """A clock that ran ahead and sent: the next period starts within days."""
+    today = NOW.date()
+    state = SubmissionState(
+        last_period_end=None if ahead is None else today + timedelta(days=ahead)
+    )
+    state.follow_clock(NOW)
+    assert state.last_period_end == (
+        None if expected is None else today + timedelta(days=expected)
+    )
 
 
 OFFSETS = st.integers(min_value=-30 * 24 * 3600, max_value=30 * 24 * 3600)
@@ -571,3 +635,194 @@ def test_state_from_legacy_deletions() -> None:
     assert first.next_attempt is None
     assert second.destination == Destination(OTHER_ENDPOINT, None)
     assert second.next_attempt == utc(2026, 11, 26)
+
+
+# --- the consent window: an invariant over whole histories
+
+# Few label values, so the per-day label cap never hides one (it would make the
+# replay below differ for a reason other than a leak).
+_EVENTS = [
+    ("job_completed", {"printer_type": "prusa", "duration_minutes": 70}),
+    ("job_failed", {"error_type": "ThermalRunaway"}),
+    ("error_occurred", {"error_type": "ConnectionTimeout", "component": "octoprint"}),
+    ("file_downloaded", {"file_size_mb": 12}),
+    ("feature_enabled", {"feature": "library"}),
+    ("feature_disabled", {"feature": "library"}),
+    ("feature_enabled", {"feature": "timelapse"}),
+    ("printer_connected", {"printer_type": "klipper"}),
+]
+_HOURS = st.integers(min_value=1, max_value=10 * 24)
+_ACTION = st.one_of(
+    st.tuples(st.just("advance"), _HOURS),
+    # The clock is changed, forwards or back, by up to 400 days.
+    st.tuples(
+        st.just("jump"),
+        st.integers(min_value=-400 * 24, max_value=400 * 24).filter(bool),
+    ),
+    st.tuples(st.just("event"), st.integers(0, len(_EVENTS) - 1)),
+    st.tuples(st.just("send")),
+    st.tuples(st.sampled_from(["opt_in", "opt_out", "restart", "hourly"])),
+)
+# A history before the first opt-in, the opt-in, and what follows.
+_HISTORIES = st.builds(
+    lambda before, after: [*before, ("opt_in",), *after],
+    st.lists(_ACTION, max_size=20),
+    st.lists(_ACTION, min_size=5, max_size=60),
+)
+
+
+@dataclass
+class _Recorded:
+    """One event as the model remembers it: when, and under which agreement."""
+
+    event: SanitizedEvent
+    at: datetime
+    # How many opt-ins had happened when it was counted.
+    agreement: int
+
+
+@dataclass
+class _Home:
+    """The pure core of one installation, driven as the HA shell drives it."""
+
+    now: datetime
+    counts: UsageCounts = field(init=False)
+    installation: Installation = field(default_factory=Installation)
+    state: SubmissionState = field(default_factory=SubmissionState)
+    # Everything that changes the counts, in order: events and maintenance.
+    history: list[_Recorded | datetime] = field(default_factory=list)
+    agreements: int = 0
+    # The clock's day at the current opt-in.
+    opted_in_on: date | None = None
+    reports: int = 0
+
+    def __post_init__(self) -> None:
+        self.counts = UsageCounts(tz=BERLIN, first_seen=self.now.date())
+
+    def apply(self, action: tuple[Any, ...]) -> None:
+        match action:
+            case ("advance" | "jump", hours):
+                self.now += timedelta(hours=hours)
+            case ("event", index):
+                event = sanitize_event(*_EVENTS[index])
+                self.counts.record(event, self.now)
+                self.history.append(_Recorded(event, self.now, self.agreements))
+            case ("opt_in",) if self.installation.installation_id is None:
+                # As the shell does before it follows the options.
+                self.maintain()
+                self.agreements += 1
+                self.opted_in_on = utc_day(self.now)
+                self.installation.installation_id = str(uuid.uuid4())
+                self.installation.consent_start = self.opted_in_on
+                self.state.start(seeded(self.agreements))
+            case ("opt_out",):
+                self.installation.installation_id = None
+                self.installation.consent_start = None
+                self.state.stop()
+            case ("restart",):
+                self.counts = UsageCounts.from_dict(self.counts.as_dict(), tz=BERLIN)
+                self.installation = Installation.from_dict(
+                    json.loads(json.dumps(self.installation.as_dict())), legacy=LEGACY
+                )
+                self.state = SubmissionState.from_dict(
+                    json.loads(json.dumps(self.state.as_dict())), legacy=LEGACY
+                )
+                self.maintain()
+            case ("hourly",):
+                self.maintain()
+            case ("send",):
+                self.send()
+
+    def maintain(self) -> None:
+        """Run what the shell runs at setup, hourly and at midnight."""
+        self.counts.follow_clock(self.now)
+        self.installation.follow_clock(self.now)
+        self.counts.prune(self.now)
+        self.history.append(self.now)
+
+    def replay(self, allowed: Callable[[_Recorded], bool]) -> UsageCounts:
+        """Return the counts as they would be had only `allowed` events happened."""
+        counts = UsageCounts(tz=BERLIN, first_seen=self.counts.first_seen)
+        for item in self.history:
+            if isinstance(item, datetime):
+                counts.follow_clock(item)
+                counts.prune(item)
+            elif allowed(item):
+                counts.record(item.event, item.at)
+        return counts
+
+    def send(self) -> None:
+        """Build the report as the sender does (`submit_now`), and check it."""
+        self.state.follow_clock(self.now)
+        consent_start = self.installation.consent_start
+        if consent_start is None:
+            return
+        period = self.state.period(consent_start, utc_day(self.now))
+        if period.days < 1:
+            return
+        assert period.start >= consent_start
+        assert self.opted_in_on is not None
+        # What was counted before the opt-in may be reported only on the
+        # opt-in day (or the next: the clock may have stood up to a day ahead).
+        first_day, last_day = self.opted_in_on, self.opted_in_on + timedelta(days=1)
+        agreement = self.agreements
+
+        def allowed(item: _Recorded) -> bool:
+            return (
+                item.agreement == agreement or first_day <= utc_day(item.at) <= last_day
+            )
+
+        facts = _facts(self.installation, consent_start)
+        sent = build_payload(self.counts, facts, period, {}, 2)
+        expected = build_payload(self.replay(allowed), facts, period, {}, 2)
+        assert serialize(sent) == serialize(expected)
+        assert sent["installation"]["first_seen"] == midnight_utc(consent_start)
+        self.state.last_period_end = period.end
+        self.reports += 1
+
+
+def _facts(installation: Installation, first_seen: date) -> InstallationFacts:
+    assert installation.installation_id is not None
+    return InstallationFacts(
+        installation_id=installation.installation_id,
+        first_seen=first_seen,
+        app_version="2.42.0",
+        integration_version="1.0.0",
+        python_version="3.13",
+        platform="linux",
+        ha_version="2025.4.4",
+        installation_type="Home Assistant OS",
+        country_code="DE",
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(actions=_HISTORIES)
+def test_no_report_holds_a_day_from_before_its_consent(
+    actions: list[tuple[Any, ...]],
+) -> None:
+    """Random days, events, opt-ins and -outs, restarts and clock changes.
+
+    Every report is checked as it is built: its period starts on or after the
+    consent start, which is its `first_seen`, and it is byte for byte the
+    report of the same history without anything counted before the opt-in on
+    an earlier day (the consent dialog's promise). Days are the days the
+    clock gave when counting, as stored.
+    """
+    home = _Home(now=NOW)
+    for action in actions:
+        home.apply(action)
+    event(f"reports: {min(home.reports, 3)}")
+
+
+def test_the_consent_window_check_would_notice_a_leak() -> None:
+    """The invariant above can fail: a day before the opt-in is seen."""
+    home = _Home(now=NOW)
+    for action in [("event", 0), ("advance", 48), ("opt_in",), ("advance", 24 * 8)]:
+        home.apply(action)
+    home.installation.consent_start = NOW.date()  # as if opted in two days earlier
+    with pytest.raises(AssertionError):
+        home.send()
+    home.installation.consent_start = home.opted_in_on
+    home.send()
+    assert home.reports == 1

@@ -76,11 +76,16 @@ COMPONENT_MAX_LENGTH: Final = 32
 # before any pattern runs, which also bounds the work per value.
 _RAW_MAX_LENGTH: Final = 96
 
-# A slug source may hold letters, digits, underscores, hyphens and spaces only.
-# That alone refuses '@', '.', ':', '/', '\\' and so e-mail addresses, URLs,
-# paths, file names, IPv6 and MAC addresses; the patterns below stay as a
-# second, independent guard.
-_SLUG_SOURCE: Final = re.compile(r"[A-Za-z0-9_\- ]+")
+# A slug source is one name as code writes it (an exception class such as
+# `ClientConnectorError`, a code such as `update_failed`): ASCII letters,
+# digits and underscores, not starting with a digit, of at most MAX_NAME_WORDS
+# words. Sentences (spaces), hyphenated text and punctuation are refused, and
+# with them e-mail addresses, URLs, paths, file names, IPv6 and MAC addresses;
+# the patterns below stay as a second, independent guard.
+_SLUG_SOURCE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Real class names have up to six words (`NonHttpUrlRedirectClientError`);
+# a sentence run together has more.
+MAX_NAME_WORDS: Final = 6
 # One scan per value (this runs on every event). Patterns that need a colon
 # only run on values that have one: they are the slow ones.
 _PII_PATTERN: Final = re.compile(
@@ -113,7 +118,7 @@ _NOT_HEX: Final = re.compile(r"[^0-9a-f]", re.IGNORECASE)
 _HEX_IDENTIFIER_LENGTH: Final = 12
 _MAX_DIGITS: Final = 5  # more digits in total than this is an identifier
 _CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS: Final = re.compile(r"[\s\-_]+")
+_SEPARATORS: Final = re.compile(r"_+")
 
 
 class UnknownEventTypeError(ValueError):
@@ -152,15 +157,20 @@ def looks_like_pii(value: str) -> bool:
 def to_slug(value: object, max_length: int) -> str | None:
     """Turn a class or component name into a safe slug, or None if it is not one.
 
-    `ConnectionTimeout` becomes `connection_timeout`. Anything that is not a
-    plain name, or that looks like personal data, gives None.
+    `ConnectionTimeout` becomes `connection_timeout`. Anything that is not one
+    name as code writes it, or that looks like personal data, gives None.
     """
     if not isinstance(value, str) or len(value) > _RAW_MAX_LENGTH:
         return None
     if not _SLUG_SOURCE.fullmatch(value) or looks_like_pii(value):
         return None
     slug = _SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", value)).strip("_").lower()
-    if not slug or len(slug) > max_length or looks_like_pii(slug):
+    if (
+        not slug
+        or len(slug) > max_length
+        or slug.count("_") >= MAX_NAME_WORDS
+        or looks_like_pii(slug)
+    ):
         return None
     return slug
 

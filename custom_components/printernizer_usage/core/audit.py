@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
+from . import stored
 from .counts import utc_day
 from .payload import Period
 
@@ -58,3 +59,23 @@ class AuditLog:
     def clear(self) -> None:
         """Forget every attempt."""
         self.entries.clear()
+
+    @classmethod
+    def from_list(cls, entries: object) -> AuditLog:
+        """Read the stored log; raises ValueError or TypeError on a broken one."""
+        return cls(map(_stored_entry, stored.array(entries)))
+
+
+def _stored_entry(value: object) -> dict[str, Any]:
+    """Return a stored entry once every field the privacy center shows is sound."""
+    entry = stored.mapping(value)
+    stored.day(entry["day"])
+    stored.text(entry["kind"])
+    stored.text(entry["status"])
+    if (period := entry.get("period")) is not None:
+        stored.day(stored.mapping(period)["start"])
+        stored.day(period["end"])
+    stored.count(entry.get("size", 0))
+    if (payload := entry.get("payload")) is not None:
+        stored.mapping(payload)
+    return entry

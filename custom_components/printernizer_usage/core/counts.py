@@ -1,10 +1,10 @@
 """Daily counts of sanitized events: the only usage data that is ever stored.
 
 Pure Python, no Home Assistant imports; "now" is always an argument. Storage
-keeps counters per UTC day (the unit the weekly report is built from), a
-counter for the current local week (what the week sensors show), lifetime
-totals that never go down when old days are pruned, and the last seen state
-of each feature flag. Individual events are never kept.
+keeps counters per UTC day (the unit the weekly report is built from), with
+the last state of each feature flag seen that day, a counter for the current
+local week (what the week sensors show) and lifetime totals that never go down
+when old days are pruned. Individual events are never kept.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import re
 from typing import Any, Final
 
+from . import stored
 from .allowlist import (
     EVENT_TYPES,
     FEATURES,
@@ -25,11 +26,16 @@ from .allowlist import (
 
 LABEL_VALUES_PER_DAY: Final = 16
 DEFAULT_RETENTION_DAYS: Final = 400
+# What a stored retention may be: longer would only keep days nobody reports.
+MAX_RETENTION_DAYS: Final = 10 * 366
 # Labels (printer type, duration range, error type, ...) are only needed for the
 # weekly report, whose period is at most 28 days; older days keep their event
 # counts but drop the labels. Less kept, and a year stays small on disk.
 LABEL_DETAIL_DAYS: Final = 35
 _DAY_KEY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Anything stored more than this after "now" was stored by a clock that ran
+# ahead and has been put back since: it is corrected (see `follow_clock`).
+CLOCK_TOLERANCE: Final = timedelta(days=1)
 _FEATURE_STATE_EVENTS: Final = {"feature_enabled": True, "feature_disabled": False}
 
 type LabelCounts = dict[str, dict[str, dict[str, int]]]
@@ -45,12 +51,17 @@ class DayCounts:
     rejected: int = 0
     # Seconds Home Assistant was running on this day (for the report's uptime).
     uptime_seconds: int = 0
+    # The last state seen this day of each feature flag: kept per day, so a
+    # report holds only states seen within its period.
+    features: dict[str, bool] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form, leaving out what is empty."""
         data: dict[str, Any] = {"events": self.events}
         if self.labels:
             data["labels"] = self.labels
+        if self.features:
+            data["features"] = self.features
         if self.rejected:
             data["rejected"] = self.rejected
         if self.uptime_seconds:
@@ -61,19 +72,44 @@ class DayCounts:
     def from_dict(cls, data: dict[str, Any]) -> DayCounts:
         """Build from the JSON form."""
         return cls(
-            events=dict(data.get("events", {})),
+            events=stored.counts(data.get("events", {})),
             labels={
-                event_type: {name: dict(values) for name, values in by_name.items()}
-                for event_type, by_name in data.get("labels", {}).items()
+                event_type: {
+                    name: stored.counts(values)
+                    for name, values in stored.mapping(by_name).items()
+                }
+                for event_type, by_name in stored.mapping(
+                    data.get("labels", {})
+                ).items()
             },
-            rejected=int(data.get("rejected", 0)),
-            uptime_seconds=int(data.get("uptime_seconds", 0)),
+            rejected=stored.count(data.get("rejected", 0)),
+            uptime_seconds=stored.count(data.get("uptime_seconds", 0)),
+            features={
+                name: state
+                for name, state in stored.mapping(data.get("features", {})).items()
+                if name in FEATURES and type(state) is bool
+            },
         )
 
 
 def utc_day(moment: datetime) -> date:
     """Return the UTC calendar day of an aware datetime."""
     return moment.astimezone(UTC).date()
+
+
+def last_plausible_day(now: datetime) -> date:
+    """Return the last UTC day a clock that is right can have stored by `now`."""
+    return utc_day(now) + CLOCK_TOLERANCE
+
+
+def first_day_after_correction(now: datetime) -> date:
+    """Return the first day on which nothing stored before `now` can be.
+
+    After a clock correction, a day that must come after everything stored
+    (a consent start, the start of the next report) is moved back to this one
+    at most: the days up to `last_plausible_day` may hold counts from before.
+    """
+    return last_plausible_day(now) + timedelta(days=1)
 
 
 def local_week_start(moment: datetime, tz: tzinfo) -> datetime:
@@ -102,7 +138,6 @@ class UsageCounts:
         self.rejected_total = 0
         self.week_start: datetime | None = None
         self.week: dict[str, int] = {}
-        self.features: dict[str, bool] = {}
         # Cache of the current UTC day and local week, so recording an event
         # costs two comparisons instead of two time zone conversions.
         self._valid_from = datetime.max.replace(tzinfo=UTC)
@@ -123,11 +158,17 @@ class UsageCounts:
         self._valid_from = max(day_start, week_start)
         self._valid_until = min(day_start + timedelta(days=1), week_end)
         self._today = self.days.setdefault(day.isoformat(), DayCounts())
-        if self.week_start is None or week_start > self.week_start:
+        if (
+            self.week_start is None
+            or week_start > self.week_start
+            # A week that starts in the future: a clock that ran ahead was
+            # put back. This week starts afresh, not once that week comes.
+            or self.week_start - now > CLOCK_TOLERANCE
+        ):
             self.week_start = week_start
             self.week = {}
-        # A clock that went back into an earlier week neither wipes the
-        # current week nor counts into it.
+        # A clock that went back less than a day into an earlier week
+        # neither wipes the current week nor counts into it.
         self._in_current_week = week_start == self.week_start
 
     def record(self, event: SanitizedEvent, now: datetime, times: int = 1) -> None:
@@ -149,7 +190,7 @@ class UsageCounts:
                 key = OTHER_LABEL
             values[key] = values.get(key, 0) + times
             if name == LABEL_FEATURE and event_type in _FEATURE_STATE_EVENTS:
-                self.features[value] = _FEATURE_STATE_EVENTS[event_type]
+                today.features[value] = _FEATURE_STATE_EVENTS[event_type]
 
     def add_uptime(self, start: datetime, end: datetime) -> None:
         """Add the running time between two moments to the UTC days it falls on."""
@@ -177,7 +218,7 @@ class UsageCounts:
         """Apply the retention; return how many days changed or were dropped.
 
         Days older than the retention are dropped; days older than
-        LABEL_DETAIL_DAYS lose their labels.
+        LABEL_DETAIL_DAYS lose their labels and feature states.
         """
         today = utc_day(now)
         oldest_kept = (today - timedelta(days=self.retention_days)).isoformat()
@@ -187,13 +228,32 @@ class UsageCounts:
             if day < oldest_kept:
                 del self.days[day]
                 changed += 1
-            elif day < oldest_detailed and self.days[day].labels:
+            elif day < oldest_detailed and (
+                self.days[day].labels or self.days[day].features
+            ):
                 self.days[day].labels = {}
+                self.days[day].features = {}
                 changed += 1
         if changed:
             # The cached day may have been one of them.
             self._valid_until = datetime.min.replace(tzinfo=UTC)
         return changed
+
+    def follow_clock(self, now: datetime) -> int:
+        """Drop the days a clock that ran ahead put in the future; return how many.
+
+        Their counts cannot be put on the right day, and their days would be
+        counted again, into reports, once the clock reaches them. The
+        lifetime totals keep them.
+        """
+        latest = last_plausible_day(now).isoformat()
+        future = [day for day in self.days if day > latest]
+        for day in future:
+            del self.days[day]
+        if future:
+            # The cached day may have been one of them.
+            self._valid_until = datetime.min.replace(tzinfo=UTC)
+        return len(future)
 
     def removable(self) -> dict[str, int]:
         """Return what `clear` would remove: days with counts, events, rejections."""
@@ -211,7 +271,6 @@ class UsageCounts:
         self.days.clear()
         self.totals.clear()
         self.week.clear()
-        self.features.clear()
         self.rejected_total = 0
         self.first_seen = utc_day(now)
         self._valid_until = datetime.min.replace(tzinfo=UTC)
@@ -233,7 +292,6 @@ class UsageCounts:
                 "start": self.week_start.isoformat() if self.week_start else None,
                 "events": self.week,
             },
-            "features": self.features,
         }
 
     @classmethod
@@ -245,14 +303,18 @@ class UsageCounts:
         """
         counts = cls(
             tz=tz,
-            first_seen=date.fromisoformat(data["first_seen"]),
-            retention_days=int(data.get("retention_days", DEFAULT_RETENTION_DAYS)),
+            first_seen=stored.day(data["first_seen"]),
+            retention_days=stored.integer(
+                data.get("retention_days", DEFAULT_RETENTION_DAYS),
+                1,
+                MAX_RETENTION_DAYS,
+            ),
         )
-        for day, day_data in data.get("days", {}).items():
+        for day, day_data in stored.mapping(data.get("days", {})).items():
             if not _DAY_KEY.fullmatch(day):
                 raise ValueError("a day key is not YYYY-MM-DD")
-            date.fromisoformat(day)
-            day_counts = DayCounts.from_dict(day_data)
+            stored.day(day)
+            day_counts = DayCounts.from_dict(stored.mapping(day_data))
             day_counts.events = _known(day_counts.events)
             day_counts.labels = {
                 event_type: {
@@ -265,30 +327,25 @@ class UsageCounts:
             }
             counts.days[day] = day_counts
         counts.totals = _known(data.get("totals", {}))
-        counts.rejected_total = int(data.get("rejected_total", 0))
-        week = data.get("week", {})
+        counts.rejected_total = stored.count(data.get("rejected_total", 0))
+        week = stored.mapping(data.get("week", {}))
         if week.get("start"):
-            counts.week_start = datetime.fromisoformat(week["start"])
+            counts.week_start = stored.moment(week["start"])
             counts.week = _known(week.get("events", {}))
-        counts.features = {
-            name: bool(state)
-            for name, state in data.get("features", {}).items()
-            if name in FEATURES
-        }
+        # Older releases kept one feature state for all days ("features"):
+        # not loaded, since no report may hold a state of unknown day.
         return counts
 
 
-def _stored_labels(name: str, values: dict[str, Any]) -> dict[str, int]:
+def _stored_labels(name: str, values: dict[str, int]) -> dict[str, int]:
     return {
-        value: int(count)
-        for value, count in values.items()
-        if is_stored_label(name, value)
+        value: count for value, count in values.items() if is_stored_label(name, value)
     }
 
 
-def _known(by_event_type: dict[str, Any]) -> dict[str, int]:
+def _known(by_event_type: object) -> dict[str, int]:
     return {
-        event_type: int(count)
-        for event_type, count in by_event_type.items()
+        event_type: count
+        for event_type, count in stored.counts(by_event_type).items()
         if event_type in EVENT_TYPES
     }

@@ -2,7 +2,9 @@
 
 Pure Python, no Home Assistant imports. A request remembers the service (and
 key) its id was sent to, survives restarts, and is retried until the service
-confirms (2xx, or 404: it holds nothing) or MAX_DELETION_ATTEMPTS is reached.
+confirms (2xx, or 404: it holds nothing). It is never given up: the waits
+between tries are bounded (see schedule.retry_at), so a service that is down
+for weeks still gets it once it is back.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Any
 
+from . import stored
 from .installation import Destination
-from .outbox import Response, Verdict, optional_datetime, optional_iso
-
-MAX_DELETION_ATTEMPTS: Final = 12
+from .outbox import Response, Verdict, optional_iso
 
 
 def deletion_url(endpoint: str, installation_id: str) -> str:
@@ -39,13 +40,11 @@ class Deletion:
         return deletion_url(self.destination.endpoint, self.installation_id)
 
     def verdict(self, response: Response) -> Verdict:
-        """Return what `response` means; call after counting the attempt."""
+        """Return what `response` means: done, a refused key, or try again."""
         if response.ok or response.status == HTTPStatus.NOT_FOUND:
             return Verdict.DONE
         if response.key_refused:
             return Verdict.KEY_REFUSED
-        if self.attempts >= MAX_DELETION_ATTEMPTS:
-            return Verdict.DROP
         return Verdict.RETRY
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,12 +61,14 @@ class Deletion:
     def from_dict(cls, data: dict[str, Any], *, legacy: Destination) -> Deletion:
         """Build from the JSON form; older releases did not store the service."""
         return cls(
-            installation_id=data["installation_id"],
-            destination=Destination(data["endpoint"], data.get("api_key"))
+            installation_id=stored.text(data["installation_id"]),
+            destination=Destination(
+                stored.text(data["endpoint"]), stored.optional_text(data.get("api_key"))
+            )
             if "endpoint" in data
             else legacy,
-            attempts=int(data["attempts"]),
-            next_attempt=optional_datetime(data.get("next_attempt")),
+            attempts=stored.count(data["attempts"]),
+            next_attempt=stored.optional_moment(data.get("next_attempt")),
         )
 
 
@@ -96,7 +97,7 @@ class DeletionQueue:
         return None
 
     def remove(self, deletion: Deletion) -> None:
-        """Forget a request (confirmed or given up)."""
+        """Forget a request the service confirmed."""
         self.items.remove(deletion)
 
     def replace_key(self, endpoint: str, api_key: str | None) -> None:

@@ -9,7 +9,11 @@ reinstall is a new event; the id itself is never kept).
 
 The watermark follows Printernizer's clock, not ours, so a jump of Home
 Assistant's clock changes nothing. It stays OVERLAP behind the newest event
-seen, which leaves room for events written slightly out of order.
+seen, which leaves room for events written slightly out of order. An event
+more than OVERLAP ahead of our clock (Printernizer's clock ran ahead, or a
+time such as 9999-12-31) cannot place the watermark: it would hold back every
+event after it. Such an event is remembered on its own instead, as long as it
+is ahead, and at most MAX_AHEAD of them.
 """
 
 from __future__ import annotations
@@ -22,11 +26,17 @@ import heapq
 from operator import itemgetter
 from typing import Any, Final
 
+from . import stored
+
 OVERLAP: Final = timedelta(days=1)
 _OVERLAP_SECONDS: Final = int(OVERLAP.total_seconds())
 # The newest events are remembered, at most this many (about 14 KB stored);
 # anything older is at or before the watermark.
 MAX_REMEMBERED: Final = 500
+# Events ahead of our clock remembered besides them, at most this many.
+MAX_AHEAD: Final = 500
+# What is stored of a time at most: a later one is "ahead" as much.
+_LAST_SECOND: Final = int(stored.LATEST.timestamp())
 
 
 def event_key(event_id: object, timestamp: datetime) -> str:
@@ -59,6 +69,11 @@ class ImportLedger:
             return False
         return key not in self.seen
 
+    def ahead(self, now: datetime) -> int:
+        """Return how many remembered events are more than OVERLAP ahead of `now`."""
+        horizon = _second(now) + _OVERLAP_SECONDS
+        return sum(1 for second in self.seen.values() if second > horizon)
+
     def rewound(self, now: datetime) -> ImportLedger:
         """Return the ledger for a clock that was corrected back past the watermark.
 
@@ -73,27 +88,36 @@ class ImportLedger:
             return self
         return ImportLedger(second - _OVERLAP_SECONDS, self.seen)
 
-    def advanced(self, counted: Iterable[tuple[str, datetime]]) -> ImportLedger:
+    def advanced(
+        self, counted: Iterable[tuple[str, datetime]], now: datetime
+    ) -> ImportLedger:
         """Return the ledger once `counted` (keys and times) are counted too.
 
-        The watermark moves to OVERLAP before the newest event, never back,
-        and up to the newest event forgotten when more than MAX_REMEMBERED are
-        known.
+        The watermark moves to OVERLAP before the newest event that is not
+        ahead of `now`, never back, and up to the newest event forgotten when
+        more than MAX_REMEMBERED are known. Events ahead are all kept (the
+        caller takes at most MAX_AHEAD of them).
         """
+        horizon = _second(now) + _OVERLAP_SECONDS
         seen = dict(self.seen)
         for key, timestamp in counted:
-            seen[key] = _second(timestamp)
-        if not seen:
-            return ImportLedger(self.after, {})
+            seen[key] = min(_second(timestamp), _LAST_SECOND)
+        ahead = {key: second for key, second in seen.items() if second > horizon}
+        if len(ahead) == len(seen):
+            return ImportLedger(self.after, ahead)
         # Not sorted(): a pure-Python selection lets the event loop's thread
         # run while 200,000 events are looked at.
-        newest = heapq.nlargest(MAX_REMEMBERED + 1, seen.items(), key=itemgetter(1))
+        newest = heapq.nlargest(
+            MAX_REMEMBERED + 1,
+            (item for item in seen.items() if item[1] <= horizon),
+            key=itemgetter(1),
+        )
         after = newest[0][1] - _OVERLAP_SECONDS
         if len(newest) > MAX_REMEMBERED:
             after = max(after, newest.pop()[1])
         if self.after is not None:
             after = max(after, self.after)
-        return ImportLedger(after, dict(newest))
+        return ImportLedger(after, {**dict(newest), **ahead})
 
     def as_dict(self) -> dict[str, Any]:
         """Return the ledger as stored."""
@@ -106,7 +130,14 @@ class ImportLedger:
     def from_dict(cls, data: dict[str, Any]) -> ImportLedger:
         """Read a stored ledger; raises ValueError or TypeError on a broken one."""
         after = data.get("after")
-        seen = data.get("seen", {})
-        if not isinstance(seen, dict) or not (after is None or type(after) is int):
-            raise TypeError("not an import ledger")
-        return cls(after, {str(key): int(when) for key, when in seen.items()})
+        return cls(
+            None if after is None else _stored_second(after),
+            {
+                stored.text(key): _stored_second(when)
+                for key, when in stored.mapping(data.get("seen", {})).items()
+            },
+        )
+
+
+def _stored_second(value: object) -> int:
+    return stored.integer(value, _second(stored.EARLIEST), _second(stored.LATEST))

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from . import stored
+from .counts import first_day_after_correction
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,19 @@ class Installation:
             if item.installation_id == installation_id
         ]
 
+    def follow_clock(self, now: datetime) -> bool:
+        """Bring back a consent start that a clock that ran ahead put in the future.
+
+        Return whether it moved. It moves to a day after every day stored so
+        far (see `first_day_after_correction`), so no report ever holds a day
+        counted before sharing was turned on.
+        """
+        fresh = first_day_after_correction(now)
+        if self.consent_start is None or self.consent_start <= fresh:
+            return False
+        self.consent_start = fresh
+        return True
+
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form (`submitted_ids` stays for older releases)."""
         return {
@@ -80,20 +96,24 @@ class Installation:
         """
         sent = [
             Sent(
-                item["installation_id"],
-                Destination(item["endpoint"], item.get("api_key")),
+                stored.text(item["installation_id"]),
+                Destination(
+                    stored.text(item["endpoint"]),
+                    stored.optional_text(item.get("api_key")),
+                ),
             )
-            for item in data.get("sent", [])
+            for item in map(stored.mapping, stored.array(data.get("sent", [])))
         ]
         known = {item.installation_id for item in sent}
         sent.extend(
             Sent(installation_id, legacy)
-            for installation_id in data.get("submitted_ids", [])
+            for installation_id in map(
+                stored.text, stored.array(data.get("submitted_ids", []))
+            )
             if installation_id not in known
         )
-        start = data.get("consent_start")
         return cls(
-            installation_id=data.get("installation_id"),
-            consent_start=date.fromisoformat(start) if start else None,
+            installation_id=stored.optional_text(data.get("installation_id")),
+            consent_start=stored.optional_day(data.get("consent_start")),
             sent=sent,
         )

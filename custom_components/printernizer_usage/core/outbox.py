@@ -14,6 +14,7 @@ import hashlib
 from http import HTTPStatus
 from typing import Any, Final
 
+from . import stored
 from .payload import Period, day_start
 
 # A report that could not be sent for this long is dropped; its days would be
@@ -27,7 +28,7 @@ class Verdict(StrEnum):
     DONE = "done"  # accepted (a report sent, a deletion confirmed)
     KEY_REFUSED = "key_refused"  # 401/403: stop until the key is replaced
     RETRY = "retry"  # no answer, 429, 5xx or a redirect: try again later
-    DROP = "drop"  # any other answer, or too many tries: give up on it
+    DROP = "drop"  # a report refused, or too old: give up on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +80,6 @@ def optional_iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def optional_datetime(text: str | None) -> datetime | None:
-    """Read an optional moment back from its stored form."""
-    return datetime.fromisoformat(text) if text else None
-
-
 @dataclass
 class Outbox:
     """A report that is due: built once, then sent byte for byte until it is done."""
@@ -127,11 +123,11 @@ class Outbox:
     def from_dict(cls, data: dict[str, Any]) -> Outbox:
         """Build from the JSON form."""
         return cls(
-            body=data["body"],
-            start=date.fromisoformat(data["start"]),
-            end=date.fromisoformat(data["end"]),
-            installation_id=data["installation_id"],
-            key=data["key"],
-            attempts=int(data["attempts"]),
-            next_attempt=optional_datetime(data.get("next_attempt")),
+            body=stored.text(data["body"]),
+            start=stored.day(data["start"]),
+            end=stored.day(data["end"]),
+            installation_id=stored.text(data["installation_id"]),
+            key=stored.text(data["key"]),
+            attempts=stored.count(data["attempts"]),
+            next_attempt=stored.optional_moment(data.get("next_attempt")),
         )

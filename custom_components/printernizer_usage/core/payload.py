@@ -121,11 +121,14 @@ def build_payload(
     events: Counter[str] = Counter()
     durations: Counter[str] = Counter()
     errors: Counter[str] = Counter()
+    features: dict[str, bool] = {}
     uptime_seconds = 0.0
+    # Every field comes from the period's days only (>= the consent start).
     day = period.start
     while day < period.end:
         if (counts_of_day := counts.days.get(day.isoformat())) is not None:
             events.update(counts_of_day.events)
+            features.update(counts_of_day.features)
             labels = counts_of_day.labels
             durations.update(labels.get("job_completed", {}).get(LABEL_DURATION, {}))
             errors.update(labels.get("error_occurred", {}).get(LABEL_ERROR_TYPE, {}))
@@ -164,11 +167,7 @@ def build_payload(
             "file_count": events["file_downloaded"],
             "upload_count": events["file_uploaded"],
             "uptime_hours": round(uptime_seconds / 3600),
-            "feature_usage": {
-                name: state
-                for name, state in sorted(counts.features.items())
-                if name in FEATURES
-            },
+            "feature_usage": dict(sorted(features.items())),
             "jobs_created": events["job_created"],
             "jobs_completed": events["job_completed"],
             "jobs_failed": events["job_failed"],

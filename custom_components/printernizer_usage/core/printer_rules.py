@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 import math
 from typing import Any, Final
+
+from . import stored
 
 
 class Step(StrEnum):
@@ -408,10 +410,8 @@ class JobTracker:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobTracker:
         """Build from the JSON form."""
-        tracker = cls(str(data["printer_type"]))
+        tracker = cls(stored.text(data["printer_type"]))
         tracker.in_progress = bool(data.get("in_progress"))
-        tracker.last_state = str(data.get("last_state", ""))
-        if started := data.get("started_at"):
-            moment = datetime.fromisoformat(started)
-            tracker.started_at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        tracker.last_state = stored.text(data.get("last_state", ""))
+        tracker.started_at = stored.optional_moment(data.get("started_at"))
         return tracker

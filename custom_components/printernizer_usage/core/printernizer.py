@@ -25,13 +25,14 @@ import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from . import stored
 from .allowlist import (
     InvalidMetadataError,
     SanitizedEvent,
     UnknownEventTypeError,
     sanitize_event,
 )
-from .import_ledger import ImportLedger, event_key
+from .import_ledger import MAX_AHEAD, OVERLAP, ImportLedger, event_key
 
 # The report's app_version while no Printernizer was ever reached.
 NOT_CONNECTED: Final = "not-connected"
@@ -84,9 +85,23 @@ def validate_printernizer_url(text: str) -> str:
         or parts.fragment
         or "?" in text
         or "#" in text
+        or any(char.isspace() for char in text.strip())
     ):
         raise PrinternizerAnswerError("invalid_url")
     return text.strip().rstrip("/")
+
+
+def is_printernizer_error(body: bytes | bytearray) -> bool:
+    """Return whether an error answer is Printernizer's own.
+
+    Its HTTPException handler answers `{"status": "error", "error_code": ...}`
+    (src/utils/errors.py); a 404 page of another app does not.
+    """
+    try:
+        data = _object(body)
+    except PrinternizerAnswerError:
+        return False
+    return data.get("status") == "error" and isinstance(data.get("error_code"), str)
 
 
 def release_of(version: object) -> str | None:
@@ -170,6 +185,13 @@ class ExportImport:
     ledger: ImportLedger = field(default_factory=ImportLedger)
     too_old: int = 0  # before our retention: never counted
     unreadable: int = 0  # no usable time: never counted
+    # Far ahead of our clock, beyond what the ledger remembers of such
+    # events: counted once our clock comes within OVERLAP of them.
+    deferred: int = 0
+
+
+_FIRST_MOMENT: Final = datetime.min.replace(tzinfo=UTC)
+_LAST_MOMENT: Final = datetime.max.replace(tzinfo=UTC)
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -182,7 +204,12 @@ def _timestamp(value: object) -> datetime | None:
     # Printernizer writes naive UTC (datetime.utcnow().isoformat()).
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # A valid time whose UTC day is before year 1 or after year 9999
+        # ("0001-01-01T00:00:00+01:00"): the first or last time there is.
+        return _FIRST_MOMENT if moment.year == 1 else _LAST_MOMENT
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
@@ -267,14 +294,16 @@ def read_export(
 
     Runs in a worker thread (an export of 200,000 events is about 56 MB).
     Events before `oldest` (our retention) are skipped; a moment after `now`
-    (Printernizer's clock ahead of ours) is counted now. An event without a
-    usable id is known by its content instead, and counted as rejected; one
-    without a usable time cannot be put on a day or told apart from others,
-    and is only counted in `unreadable`. A broken export raises before
-    anything of it is used.
+    (Printernizer's clock ahead of ours, or any time up to year 9999) is
+    counted now. An event without a usable id is known by its content
+    instead, and counted as rejected; one without a usable time cannot be put
+    on a day or told apart from others, and is only counted in `unreadable`.
+    A broken export raises before anything of it is used.
     """
     result = ExportImport()
     ledger = ledger.rewound(now)
+    horizon = now + OVERLAP
+    room_ahead = MAX_AHEAD - ledger.ahead(now)
     # Each event taken from this answer, by key (also: listed twice is once).
     fresh: dict[str, datetime] = {}
     counted: dict[tuple[SanitizedEvent, date, date], list[Any]] = {}
@@ -293,10 +322,16 @@ def read_export(
         )
         if key in fresh or not ledger.is_new(key, moment):
             continue
-        fresh[key] = moment
         if moment < oldest:
+            # Not remembered either: it is skipped again on every poll.
             result.too_old += 1
             continue
+        if moment > horizon:
+            if room_ahead <= 0:
+                result.deferred += 1
+                continue
+            room_ahead -= 1
+        fresh[key] = moment
         moment = min(moment, now)
         days = (moment.date(), moment.astimezone(tz).date())
         try:
@@ -313,7 +348,7 @@ def read_export(
         key=itemgetter(0),
     )
     result.rejected = sorted(tuple(value) for value in rejected.values())
-    result.ledger = ledger.advanced(fresh.items())
+    result.ledger = ledger.advanced(fresh.items(), now)
     return result
 
 
@@ -340,6 +375,7 @@ class BridgeState:
     printer_types: dict[str, int] = field(default_factory=dict)
     total_events: int | None = None  # its event total at the last import
     unreachable_since: datetime | None = None
+    last_import: datetime | None = None  # when its events were last read
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state as stored."""
@@ -351,6 +387,9 @@ class BridgeState:
             "unreachable_since": None
             if self.unreachable_since is None
             else self.unreachable_since.isoformat(),
+            "last_import": None
+            if self.last_import is None
+            else self.last_import.isoformat(),
         }
 
     @classmethod
@@ -366,18 +405,17 @@ class BridgeState:
             or release_of(version) == version
         ):
             raise ValueError("version")
-        if not (total is None or type(total) is int) or not isinstance(types, dict):
-            raise TypeError("bridge state")
         return cls(
-            ledger=ImportLedger.from_dict(data.get("import", {})),
+            ledger=ImportLedger.from_dict(stored.mapping(data.get("import", {}))),
             version=version,
             printer_types={
-                str(kind): int(n)
-                for kind, n in types.items()
+                kind: n
+                for kind, n in stored.counts(types).items()
                 if kind in _PRINTER_TYPES.values() or kind == "other"
             },
-            total_events=total,
-            unreachable_since=None if since is None else datetime.fromisoformat(since),
+            total_events=None if total is None else stored.count(total),
+            unreachable_since=stored.optional_moment(since),
+            last_import=stored.optional_moment(data.get("last_import")),
         )
 
 

@@ -1,7 +1,8 @@
 """The privacy center's text: reports, the audit log and deletions as Markdown.
 
 Pure Python, no Home Assistant imports. Only data is formatted here; every
-word a person reads comes from the translations around these pieces.
+word a person reads comes from the translations around these pieces, and an
+empty list is no table at all: the translations say so in a sentence.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import html
 import json
 from typing import Any, Final
 
-NOTHING: Final = "\u2013"  # an en dash: nothing here
+NOTHING: Final = "\u2013"  # an en dash: an empty cell
 
 
 def report_block(payload: Mapping[str, Any]) -> str:
@@ -45,7 +46,7 @@ def history_rows(entries: Iterable[Mapping[str, Any]]) -> str:
         )
         for entry in reversed(list(entries))
     ]
-    return "\n".join(rows) or _row(NOTHING, NOTHING, NOTHING, NOTHING)
+    return "\n".join(rows)
 
 
 def deletion_rows(deletions: Iterable[Mapping[str, Any]]) -> str:
@@ -54,10 +55,9 @@ def deletion_rows(deletions: Iterable[Mapping[str, Any]]) -> str:
         _row(item["endpoint"], item["attempts"], item.get("next_attempt") or NOTHING)
         for item in deletions
     ]
-    return "\n".join(rows) or _row(NOTHING, NOTHING, NOTHING)
+    return "\n".join(rows)
 
 
 def service_list(endpoints: Iterable[str]) -> str:
     """Return the services that will be asked to delete, one per line."""
-    lines = [f"- {endpoint}" for endpoint in dict.fromkeys(endpoints)]
-    return "\n".join(lines) or f"- {NOTHING}"
+    return "\n".join(f"- {endpoint}" for endpoint in dict.fromkeys(endpoints))

@@ -12,11 +12,12 @@ from email.utils import parsedate_to_datetime
 import random
 from typing import Any, Final
 
+from . import stored
 from .audit import AuditLog
-from .counts import utc_day
+from .counts import first_day_after_correction, utc_day
 from .deletions import Deletion, DeletionQueue
 from .installation import Destination
-from .outbox import Outbox, optional_datetime, optional_iso
+from .outbox import Outbox, optional_iso
 from .payload import MIN_PERIOD_DAYS, Period, day_start, next_period
 
 MIN_REQUEST_INTERVAL: Final = timedelta(hours=1)
@@ -24,6 +25,7 @@ FIRST_BACKOFF: Final = timedelta(hours=1)
 MAX_BACKOFF: Final = timedelta(hours=24)
 # A server asking for more than this is ignored beyond it.
 MAX_RETRY_AFTER: Final = timedelta(days=7)
+_MAX_RETRY_AFTER_SECONDS: Final = str(int(MAX_RETRY_AFTER.total_seconds()))
 MAX_SEND_OFFSET: Final = 24 * 60 * 60  # seconds, per installation
 # Nothing goes out in the first minutes after a start, a reload or an opt-in
 # (seconds, drawn at random): a busy start stays quiet, and restarts of many
@@ -40,14 +42,22 @@ def backoff(attempts: int) -> timedelta:
 
 
 def retry_after(header: str | None, now: datetime) -> timedelta:
-    """Return the wait a Retry-After header asks for (seconds or an HTTP date)."""
+    """Return the wait a Retry-After header asks for (seconds or an HTTP date).
+
+    Whatever the server sends, the answer is between no wait and
+    MAX_RETRY_AFTER; anything that is neither form asks for no wait.
+    """
     if not header:
         return timedelta(0)
     wait: timedelta | None = None
     text = header.strip()
     if text.isascii() and text.isdigit():
-        seconds = min(int(text), int(MAX_RETRY_AFTER.total_seconds()))
-        wait = timedelta(seconds=seconds)
+        # Read by length first: `int()` refuses more than 4,300 digits, and
+        # any number longer than the cap's is past it.
+        digits = text.lstrip("0") or "0"
+        if len(digits) > len(_MAX_RETRY_AFTER_SECONDS):
+            return MAX_RETRY_AFTER
+        wait = timedelta(seconds=int(digits))
     else:
         try:
             wait = parsedate_to_datetime(header) - now
@@ -88,8 +98,13 @@ class SubmissionState:
 
         The last request counts as made now, so the next one still waits a
         full hour, and every planned retry moves back by the same amount, so
-        none waits for the old clock.
+        none waits for the old clock. The end of the last period, if a clock
+        that ran ahead put it in the future, comes back too: the next report
+        starts within days of the correction, not once that day comes.
         """
+        fresh = first_day_after_correction(now)
+        if self.last_period_end is not None and self.last_period_end > fresh:
+            self.last_period_end = fresh
         last = self.last_request
         if last is None or last <= now:
             return
@@ -177,18 +192,20 @@ class SubmissionState:
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, legacy: Destination) -> SubmissionState:
         """Build from the JSON form; `legacy` is where older releases sent to."""
-        last_end = data.get("last_period_end")
+        outbox = data.get("outbox")
         return cls(
-            last_period_end=date.fromisoformat(last_end) if last_end else None,
-            last_submission=optional_datetime(data.get("last_submission")),
-            last_request=optional_datetime(data.get("last_request")),
-            outbox=Outbox.from_dict(data["outbox"]) if data.get("outbox") else None,
+            last_period_end=stored.optional_day(data.get("last_period_end")),
+            last_submission=stored.optional_moment(data.get("last_submission")),
+            last_request=stored.optional_moment(data.get("last_request")),
+            outbox=None if outbox is None else Outbox.from_dict(stored.mapping(outbox)),
             deletions=DeletionQueue(
-                Deletion.from_dict(item, legacy=legacy)
-                for item in data.get("deletions", [])
+                Deletion.from_dict(stored.mapping(item), legacy=legacy)
+                for item in stored.array(data.get("deletions", []))
             ),
-            audit=AuditLog(data.get("audit_log", [])),
-            send_offset=int(data.get("send_offset", 0)),
-            result=data.get("result"),
+            audit=AuditLog.from_list(data.get("audit_log", [])),
+            send_offset=stored.integer(
+                data.get("send_offset", 0), 0, MAX_SEND_OFFSET - 1
+            ),
+            result=stored.optional_text(data.get("result")),
             auth_failed=bool(data.get("auth_failed", False)),
         )

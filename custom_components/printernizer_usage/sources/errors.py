@@ -16,6 +16,7 @@ around it counts once `CONNECTIVITY_SETTLE` has passed without one.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import partial
 import logging
@@ -49,10 +50,14 @@ class OutageErrors:
         self._offline: dict[str, set[str]] = {}
         self._last_offline: dict[str, datetime] = {}
         self._timers: set[CALLBACK_TYPE] = set()
+        self._stopped = False
 
     @callback
     def async_note(self, domain: str, error_type: str | None) -> None:
         """Hold one ERROR record; count it alone if no outage explains it."""
+        if self._stopped:
+            # Logged in another thread just before the entry unloaded.
+            return
         now = dt_util.utcnow()
         records = self._records.setdefault(domain, [])
         records[:] = [r for r in records if now - r[0] <= 2 * CONNECTIVITY_SETTLE]
@@ -114,7 +119,8 @@ class OutageErrors:
 
     @callback
     def async_stop(self) -> None:
-        """Cancel what is still waiting."""
+        """Cancel what is still waiting; count nothing more."""
+        self._stopped = True
         for cancel in self._timers:
             cancel()
         self._timers.clear()
@@ -135,9 +141,12 @@ class PrinterErrorHandler(logging.Handler):
         error_type: str | None = None
         if record.exc_info and record.exc_info[0] is not None:
             error_type = record.exc_info[0].__name__
-        self._hass.loop.call_soon_threadsafe(
-            self._outages.async_note, self._domain, error_type
-        )
+        # A closed event loop raises: Home Assistant has stopped (entries are
+        # not unloaded then), and there is nothing left to count into.
+        with suppress(RuntimeError):
+            self._hass.loop.call_soon_threadsafe(
+                self._outages.async_note, self._domain, error_type
+            )
 
 
 def integration_loggers(domain: str) -> tuple[str, ...]:
