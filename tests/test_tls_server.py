@@ -62,7 +62,7 @@ async def test_report_and_deletion_over_tls(
             "installation_id": installation_id,
             "first_seen": "2026-11-01T00:00:00+00:00",
             "app_version": "not-connected",
-            "integration_version": "0.4.0",
+            "integration_version": "0.5.0",
             "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
             "platform": "linux",
             "deployment_mode": "homeassistant",
