@@ -20,7 +20,7 @@ import yaml
 
 from tests.e2e.browser import E2E_ENABLED, screenshot
 from tests.e2e.server import INTEGRATION, PASSWORD, USERNAME, HomeAssistantServer
-from tests.e2e.test_ui import call_ws, sidebar_item, wait_until
+from tests.e2e.test_ui import open_new_dashboard, wait_until
 from tests.printernizer_server import StandInPrinternizer, run_printernizer
 
 try:
@@ -136,27 +136,8 @@ def test_connecting_printernizer_fills_the_graphs(
 
 def test_readme_dashboard_shows_the_year(page: Page) -> None:
     card = readme_card()
-    call_ws(
-        page,
-        {
-            "type": "lovelace/dashboards/create",
-            "url_path": DASHBOARD,
-            "title": "Printing history",
-            "icon": "mdi:chart-bar",
-            "show_in_sidebar": True,
-        },
-    )
     view = {"title": "History", "path": "year", "cards": [card]}
-    call_ws(
-        page,
-        {
-            "type": "lovelace/config/save",
-            "url_path": DASHBOARD,
-            "config": {"views": [view]},
-        },
-    )
-    sidebar_item(page, DASHBOARD).click()
-    page.wait_for_url(f"**/{DASHBOARD}/year")
+    open_new_dashboard(page, DASHBOARD, "Printing history", "mdi:chart-bar", view)
     # A fresh load: no "Your dashboard was updated" notice over the graph.
     page.reload()
 

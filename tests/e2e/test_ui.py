@@ -168,6 +168,32 @@ def sidebar_item(page: Page, panel: str) -> Locator:
     return page.locator(f"ha-sidebar :is(a[data-panel='{panel}'], #{new_id})")
 
 
+def open_new_dashboard(
+    page: Page, url_path: str, title: str, icon: str, view: dict[str, Any]
+) -> None:
+    """Create a dashboard with one view (as Settings -> Dashboards does) and open it."""
+    call_ws(
+        page,
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": url_path,
+            "title": title,
+            "icon": icon,
+            "show_in_sidebar": True,
+        },
+    )
+    call_ws(
+        page,
+        {
+            "type": "lovelace/config/save",
+            "url_path": url_path,
+            "config": {"views": [view]},
+        },
+    )
+    sidebar_item(page, url_path).click()
+    page.wait_for_url(f"**/{url_path}/{view['path']}")
+
+
 def settings_item(page: Page, name: str) -> Locator:
     """Return an entry of the Settings page (menu items up to 2025.x, list since)."""
     return (
@@ -372,27 +398,8 @@ def test_dashboard_shows_new_counts(
 
     # A new dashboard (what Settings -> Dashboards -> Add dashboard creates),
     # holding the README's example card.
-    call_ws(
-        page,
-        {
-            "type": "lovelace/dashboards/create",
-            "url_path": DASHBOARD,
-            "title": "3D printing",
-            "icon": "mdi:printer-3d",
-            "show_in_sidebar": True,
-        },
-    )
     view = {"title": "This week", "path": "week", "cards": [README_CARD]}
-    call_ws(
-        page,
-        {
-            "type": "lovelace/config/save",
-            "url_path": DASHBOARD,
-            "config": {"views": [view]},
-        },
-    )
-    sidebar_item(page, DASHBOARD).click()
-    page.wait_for_url(f"**/{DASHBOARD}/week")
+    open_new_dashboard(page, DASHBOARD, "3D printing", "mdi:printer-3d", view)
 
     card = page.locator("hui-entities-card", has_text=README_CARD["title"])
     expect(card).to_be_visible()
