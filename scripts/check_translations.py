@@ -34,12 +34,15 @@ import yaml  # type: ignore[import-untyped]
 ROOT: Final = Path(__file__).resolve().parent.parent
 INTEGRATION: Final = ROOT / "custom_components" / "printernizer_usage"
 
-SLUG: Final = re.compile(r"^[a-z0-9_]+$")
+# HA's slug (`cv.slug`): what slugify leaves unchanged, so no leading,
+# trailing or doubled "_".
+SLUG: Final = re.compile(r"^(?!_)(?!.*__)[a-z0-9_]+(?<!_)$")
 # Lower case; no leading, trailing or doubled "_" or "-".
 TRANSLATION_KEY: Final = re.compile(r"^(?![_-])(?!.*[_-]{2})[a-z0-9_-]+(?<![_-])$")
 HTML_TAG: Final = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+# Every scheme hassfest names, also inside a word (it has no word boundary).
 URL: Final = re.compile(
-    r"\b(?:(?:https?|ftps?|mqtts?|scp|socks5)://|www\.)[a-z0-9][a-z0-9.-]*",
+    r"(?:(?:https?|ftps?|mqtts?|scp|socket|socks5)://|www\.)[a-z0-9][a-z0-9.-]*",
     re.IGNORECASE,
 )
 QUOTED_PLACEHOLDER: Final = re.compile(r"'\{\w+\}'")
@@ -47,7 +50,13 @@ QUOTED_PLACEHOLDER: Final = re.compile(r"'\{\w+\}'")
 FROM_HOME_ASSISTANT: Final = frozenset({"single_instance_allowed"})
 
 # Step parts that map names (fields, menu options, states) to texts.
-TEXT_MAPPINGS: Final = ("data", "data_description", "menu_options", "state")
+TEXT_MAPPINGS: Final = (
+    "data",
+    "data_description",
+    "menu_options",
+    "menu_option_descriptions",
+    "state",
+)
 FLOW_KEYS: Final = frozenset(
     {"step", "error", "abort", "progress", "create_entry", "initiate_flow"}
 )
@@ -179,8 +188,9 @@ class _Checker:
         for step_path, step in self.entries(
             f"{path}.step", flow.get("step", {}), STEP_KEYS
         ):
-            for key in ("title", "description", "submit", *TEXT_MAPPINGS[:3]):
+            for key in ("title", "description", "submit", *TEXT_MAPPINGS[:4]):
                 self.optional(step_path, step, key)
+            self._sections(step_path, step, {"data", "data_description"})
             for key in set(step.get("data_description", {})) - set(
                 step.get("data", {})
             ):
@@ -238,6 +248,17 @@ class _Checker:
             ):
                 self.text(f"{field_path}.name", field.get("name"))
                 self.text(f"{field_path}.description", field.get("description"))
+                self.optional(field_path, field, "example")
+            self._sections(path, service, set())
+
+    def _sections(self, path: str, parent: Mapping[str, Any], more: set[str]) -> None:
+        """Check the sections of a step or a service: a name, texts, fields."""
+        allowed = frozenset({"name", "description", *more})
+        for section_path, section in self.entries(
+            f"{path}.sections", parent.get("sections", {}), allowed
+        ):
+            for key in ("name", "description", *sorted(more)):
+                self.optional(section_path, section, key)
 
     def _entities(self, value: object) -> None:
         entity_keys = frozenset(
@@ -275,6 +296,7 @@ def _leaves(value: object, path: str = "") -> dict[str, set[str]]:
     return {path: names}
 
 
+SHOWS_A_STEP: Final = frozenset({"async_show_form", "async_show_menu"})
 FLOW_SECTIONS: Final = {
     "ConfigFlow": "config",
     "OptionsFlow": "options",
@@ -294,15 +316,25 @@ class _Code:
             tree = ast.parse(file.read_text(encoding="utf-8"))
             self.trees[str(file.relative_to(integration))] = tree
             self._read_strings(tree)
+        # What services.yaml names: (translation path, what it is).
+        self.actions: list[tuple[str, str]] = []
         services = yaml.safe_load((integration / "services.yaml").read_text()) or {}
         for service, spec in services.items():
             self.literals.add(service)
+            self.actions.append((f"services.{service}.name", "action"))
             for field, field_spec in ((spec or {}).get("fields") or {}).items():
                 self.literals.add(field)
+                path = f"services.{service}.fields.{field}.name"
+                self.actions.append((path, "field"))
                 for kind in ((field_spec or {}).get("selector") or {}).values():
                     if isinstance(kind, dict) and "translation_key" in kind:
                         self.literals.add(kind["translation_key"])
                         self.literals.update(map(str, kind.get("options", [])))
+                        options = f"selector.{kind['translation_key']}.options"
+                        self.actions.extend(
+                            (f"{options}.{option}", "option")
+                            for option in kind.get("options", [])
+                        )
 
     def _read_strings(self, tree: ast.Module) -> None:
         """Note every string, every f-string's start, and module-level constants."""
@@ -350,6 +382,8 @@ class _Code:
 
     def named_keys(self) -> Iterator[tuple[str, str, str]]:
         """Yield (file, translation path or pattern, what names it) per call site."""
+        for path, what in self.actions:
+            yield "services.yaml", path, what
         for file, tree in self.trees.items():
             for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
                 bases = {getattr(b, "id", getattr(b, "attr", "")) for b in cls.bases}
@@ -362,11 +396,15 @@ class _Code:
         self, file: str, cls: ast.ClassDef, section: str
     ) -> Iterator[tuple[str, str, str]]:
         """Yield the steps, menu options, aborts and form errors a flow names."""
+        for step in _shown_steps(cls):
+            yield file, f"{section}.step.{step}", "step"
         for node in ast.walk(cls):
             if isinstance(node, ast.Call):
                 args = {k.arg: self.value(k.value) for k in node.keywords}
-                if isinstance(step := args.get("step_id"), str):
-                    yield file, f"{section}.step.{step}", "step_id"
+                steps = args.get("step_id")
+                for step in steps if isinstance(steps, list) else [steps]:
+                    if isinstance(step, str):
+                        yield file, f"{section}.step.{step}", "step_id"
                     options = args.get("menu_options") or []
                     for option in options if isinstance(options, list) else []:
                         path = f"{section}.step.{step}.menu_options.{option}"
@@ -400,6 +438,30 @@ class _Code:
                     yield file, path, KINDS[path.split(".", 1)[0]]
 
 
+def _shown_steps(cls: ast.ClassDef) -> Iterator[str]:
+    """Yield the steps of a flow by its methods, also those picked at run time.
+
+    HA answers a step with the method `async_step_<step id>`: each one that
+    shows a form or a menu, and each alias of one, is a step a person sees.
+    """
+    for item in cls.body:
+        if isinstance(item, ast.Assign):
+            names = [getattr(target, "id", "") for target in item.targets]
+        elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            getattr(node.func, "attr", "") in SHOWS_A_STEP
+            for node in ast.walk(item)
+            if isinstance(node, ast.Call)
+        ):
+            names = [item.name]
+        else:
+            continue
+        yield from (
+            name.removeprefix("async_step_")
+            for name in names
+            if name.startswith("async_step_")
+        )
+
+
 KINDS: Final = {
     "issues": "issue",
     "entity": "entity",
@@ -422,6 +484,20 @@ def _translation_path(call: str, file: str, key: str) -> str:
 def _exists(leaves: Mapping[str, object], pattern: str) -> bool:
     regex = re.compile("^" + re.escape(pattern).replace(r"\*", "[^.]+") + r"(\..+)?$")
     return any(regex.match(path) for path in leaves)
+
+
+# Sections whose keys the code names only by `translation_key=` (another
+# string of the code with the same words is not a use).
+NAMED_ONLY: Final = {"exceptions": "message", "issues": "title"}
+
+
+def _named(where: str, patterns: list[str]) -> bool:
+    """Return whether an error or an issue is raised or created by the code."""
+    section, _, key = where.partition(".")
+    if section not in NAMED_ONLY or "." in key:
+        return True
+    path = {f"{where}.{NAMED_ONLY[section]}": None}
+    return any(_exists(path, pattern) for pattern in patterns)
 
 
 def exception_keys(integration: Path = INTEGRATION) -> tuple[set[str], set[str]]:
@@ -447,6 +523,7 @@ def check(integration: Path = INTEGRATION) -> list[str]:
         return [f"{folder}: en.json is missing"]
     leaves: dict[str, dict[str, set[str]]] = {}
     code = _Code(integration)
+    named = [pattern for _file, pattern, _what in code.named_keys()]
     for language, path in files.items():
         name = f"translations/{path.name}"
         try:
@@ -462,7 +539,7 @@ def check(integration: Path = INTEGRATION) -> list[str]:
             findings += [
                 f"{name}: {where}: nothing in the code uses {key!r}"
                 for where, key in checker.ids
-                if not code.used(key)
+                if not code.used(key) or not _named(where, named)
             ]
     english = leaves.get("en", {})
     for language, texts in leaves.items():

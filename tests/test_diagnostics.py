@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 import re
 from typing import Any
@@ -21,6 +22,7 @@ from custom_components.printernizer_usage.const import (
     DEFAULT_ENDPOINT,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .helpers import async_export, async_setup_sharing_entry, async_submit_now
 
@@ -85,14 +87,14 @@ async def test_diagnostics_match_no_record_on_the_server(
             "consent_current": True,
             "has_installation_id": True,
             "services_holding_an_id": 1,
-            "last_submission": "2026-11-25",
-            "last_request": "2026-11-25",
+            "last_submission": "within_a_week",
+            "last_request": "within_a_week",
             "result": "ok",
             "auth_failed": False,
             "report_pending": False,
             "report_attempts": 0,
             "deletions_pending": [],
-            "audit_log": [{"day": "2026-11-25", "kind": "report", "status": "sent"}],
+            "audit_log": [{"kind": "report", "status": "sent"}],
         },
     }
     text = json.dumps(diagnostics)
@@ -106,6 +108,10 @@ async def test_diagnostics_match_no_record_on_the_server(
     assert str(len(body)) not in text
     assert report["installation"]["first_seen"][:10] not in text
     assert report["period"]["start"][:10] not in text
+    # Nor a day the report names: its period's end and its timestamp are the
+    # day it arrived, and for a first report that is first_seen + 7 days.
+    assert report["period"]["end"][:10] not in text
+    assert report["submission_timestamp"][:10] not in text
     # No id, key or count of the report (small numbers are anybody's).
     assert report["installation"]["installation_id"] not in text
     assert "secret-key-123" not in text
@@ -116,3 +122,30 @@ async def test_diagnostics_match_no_record_on_the_server(
     }
     assert counts >= {23, 14, 11}
     assert not counts & {leaf for leaf in _leaves(diagnostics) if type(leaf) is int}
+
+
+@pytest.mark.parametrize("share_statistics", [True])
+@pytest.mark.parametrize(
+    ("days_ago", "age"),
+    [(6, "within_a_week"), (10, "within_4_weeks"), (40, "longer_ago")],
+)
+async def test_diagnostics_give_requests_an_age_in_weeks(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    stored_data: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+    days_ago: int,
+    age: str,
+) -> None:
+    moment = (dt_util.utcnow() - timedelta(days=days_ago, hours=1)).isoformat()
+    stored_data["data"]["submission"] = {
+        "last_submission": moment,
+        "last_request": moment,
+    }
+    entry = await async_setup_sharing_entry(hass, hass_storage, stored_data)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics["submission"]["last_submission"] == age
+    assert diagnostics["submission"]["last_request"] == age
+    assert moment[:10] not in json.dumps(diagnostics)

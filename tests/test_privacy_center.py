@@ -25,6 +25,7 @@ from custom_components.printernizer_usage.const import (
     DEFAULT_ENDPOINT,
     DOMAIN,
 )
+from custom_components.printernizer_usage.core.privacy_center import grouped
 from homeassistant.auth.models import User
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -148,7 +149,7 @@ async def test_preview_is_what_is_sent(
     shown = _report(result["description_placeholders"])
     action = await async_call(hass, "preview")
     assert shown == action["payload"]
-    assert result["description_placeholders"]["size"] == f"{action['size_bytes']:,}"
+    assert result["description_placeholders"]["size"] == grouped(action["size_bytes"])
     assert shown["installation"]["installation_id"] == AGREED_ID
     # Planned within the first hour after the start, in local time, zone named.
     text = await async_render_step(hass, result)

@@ -257,8 +257,18 @@ async def test_retries_back_off_and_honor_retry_after(
         ("0" * 5000 + "36000", timedelta(hours=10)),
         ("Fri, 01 Jan 9999 00:00:00 GMT", timedelta(days=7)),
         ("soon", timedelta(hours=1)),
+        # A zone or a field too large for a C integer: garbage too.
+        ("Mon, 01 Jan 2024 00:00:00 +" + "9" * 30, timedelta(hours=1)),
+        ("Mon, 01 Jan 2024 " + "9" * 30 + ":00:00 GMT", timedelta(hours=1)),
     ],
-    ids=["5000 digits", "leading zeros", "far date", "garbage"],
+    ids=[
+        "5000 digits",
+        "leading zeros",
+        "far date",
+        "garbage",
+        "huge zone",
+        "huge hour",
+    ],
 )
 @pytest.mark.usefixtures("init_integration")
 async def test_any_retry_after_is_honoured_within_bounds(

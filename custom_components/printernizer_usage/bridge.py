@@ -32,9 +32,10 @@ from typing import Any, Final
 from aiohttp import ClientResponse, ClientTimeout, hdrs
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -138,7 +139,11 @@ async def async_fetch(
 
 async def _async_read(response: ClientResponse, limit: int) -> bytearray:
     if response.status == HTTPStatus.TOO_MANY_REQUESTS:
-        body = await _async_body(response, MAX_BUSY_ANSWER_BYTES)
+        try:
+            body = await _async_body(response, MAX_BUSY_ANSWER_BYTES)
+        except PrinternizerUnreachableError:
+            # Not Printernizer's body (a proxy's page, say): still busy.
+            body = bytearray()
         raise PrinternizerBusyError(
             retry_after(body, response.headers.get(hdrs.RETRY_AFTER))
         )
@@ -249,6 +254,8 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinternizerReading | None])
         self._generation = 0
         self._lock = asyncio.Lock()
         self._busy_retries = 0
+        # A rate-limited round's next try while polling is disabled.
+        self._retry: CALLBACK_TYPE | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
 
     # --- what the rest of the integration reads
@@ -307,6 +314,7 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinternizerReading | None])
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_PRINTERNIZER_UNREACHABLE)
         self._url = self.url
         self.async_fence()
+        self._async_cancel_retry()
         self._busy_retries = 0
         self.update_interval = None if self._url is None else POLL_INTERVAL
         # Forgets the old address's answer and its timer; tells the listeners.
@@ -325,6 +333,7 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinternizerReading | None])
     def async_close(self) -> None:
         """Stop polling for good (unload)."""
         self.async_fence()
+        self._async_cancel_retry()
         while self._unsubs:
             self._unsubs.pop()()
 
@@ -373,6 +382,14 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinternizerReading | None])
         if self._busy_retries < RATE_LIMIT_RETRIES:
             self._busy_retries += 1
             self.update_interval = timedelta(seconds=wait)
+            if self.config_entry.pref_disable_polling:
+                # The coordinator's timer is off then; the round goes on anyway.
+                self._async_cancel_retry()
+                self._retry = async_call_later(
+                    self.hass,
+                    wait,
+                    HassJob(self._async_retry_round, cancel_on_shutdown=True),
+                )
             if self.last_update_success:
                 # Not an outage: nothing is logged or shown, the round waits.
                 return self.data
@@ -380,6 +397,19 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinternizerReading | None])
             self._busy_retries = 0
         self._async_unreachable("rate_limited")
         raise UpdateFailed("rate_limited")
+
+    @callback
+    def _async_retry_round(self, _now: datetime) -> None:
+        self._retry = None
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} Printernizer read after a 429"
+        )
+
+    @callback
+    def _async_cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
 
     async def _async_poll(self, url: str) -> PrinternizerReading:
         generation = self._generation

@@ -46,6 +46,7 @@ from .core.printernizer import PrinternizerAnswerError, validate_printernizer_ur
 from .core.privacy_center import (
     deletion_rows,
     download_anchor,
+    grouped,
     history_rows,
     report_block,
     service_list,
@@ -344,7 +345,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         if connection.status == STATUS_CONNECTED:
             facts = {
                 "version": connection.version or "",
-                "events": f"{connection.events or 0:,}",
+                "events": grouped(connection.events or 0),
             }
             if connection.last_import is None:  # imported by an older release
                 return "printernizer_connected_earlier", facts
@@ -367,7 +368,7 @@ class PrinternizerUsageOptionsFlow(OptionsFlow):
         preview = await runtime.uploader.async_preview()
         placeholders = {
             "report": report_block(preview["payload"]),
-            "size": f"{preview['size_bytes']:,}",
+            "size": grouped(preview["size_bytes"]),
         }
         consent = runtime.consent
         if not consent.share:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .core.counts import utc_day
 from .runtime import PrinternizerUsageConfigEntry
@@ -17,7 +18,11 @@ from .runtime import PrinternizerUsageConfigEntry
 # day a report names or that reveals one (its period; `first_seen`, the
 # consent start, which the number of stored days would give away), no time
 # finer than a day (the send offset is the time of day a report arrives), no
-# planned day (the next one gives away the end of the last period).
+# planned day (the next one gives away the end of the last period), and no day
+# of a request to the service: a report arrives on the day its period ends,
+# which it names (for the first report that is first_seen + 7 days). Requests
+# are given as an age in weeks: each installation that shares sends once a
+# week, so every week holds a report of each.
 TO_REDACT = {"api_key", "endpoint", "printernizer_url"}
 
 
@@ -30,6 +35,7 @@ async def async_get_config_entry_diagnostics(
     submission = runtime.uploader.state
     outbox = submission.outbox
     bridge = runtime.bridge.state
+    now = dt_util.utcnow()
     return {
         "options": async_redact_data(dict(entry.options), TO_REDACT),
         "storage": {
@@ -54,8 +60,8 @@ async def async_get_config_entry_diagnostics(
             "services_holding_an_id": len(
                 {item.destination.endpoint for item in installation.sent}
             ),
-            "last_submission": _day(submission.last_submission),
-            "last_request": _day(submission.last_request),
+            "last_submission": _age(submission.last_submission, now),
+            "last_request": _age(submission.last_request, now),
             "result": submission.result,
             "auth_failed": submission.auth_failed,
             "report_pending": outbox is not None,
@@ -65,11 +71,23 @@ async def async_get_config_entry_diagnostics(
                 for item in submission.deletions.items
             ],
             "audit_log": [
-                {"day": item["day"], "kind": item["kind"], "status": item["status"]}
+                {"kind": item["kind"], "status": item["status"]}
                 for item in submission.audit.entries
             ],
         },
     }
+
+
+def _age(moment: datetime | None, now: datetime) -> str | None:
+    """Return how long ago a request to the service was, in weeks: never its day."""
+    if moment is None:
+        return None
+    age = now - moment
+    if age < timedelta(days=7):
+        return "within_a_week"
+    if age < timedelta(days=28):
+        return "within_4_weeks"
+    return "longer_ago"
 
 
 def _day(moment: datetime | None) -> str | None:

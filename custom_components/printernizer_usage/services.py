@@ -24,7 +24,6 @@ from homeassistant.exceptions import (
     Unauthorized,
     UnknownUser,
 )
-from homeassistant.helpers import config_validation as cv
 
 from .compat import plain_schema
 from .const import ATTR_EVENT_TYPE, ATTR_METADATA, DOMAIN
@@ -63,7 +62,8 @@ def _action_schema(service: str, fields: dict[Any, Any]) -> vol.Schema:
                     },
                 )
         for name, needed in required.items():
-            if needed and name not in data:
+            # A field left empty (`event_type:` in YAML) is a missing one.
+            if needed and data.get(name) is None:
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="missing_field",
@@ -74,9 +74,10 @@ def _action_schema(service: str, fields: dict[Any, Any]) -> vol.Schema:
     return vol.Schema(vol.All(known_fields, vol.Schema(fields)))
 
 
-# Types are checked by the handler so that each mistake gets its own translated message.
+# Types are checked by the handler so that each mistake gets its own translated
+# message (voluptuous' "value should be a string" would reach people in English).
 RECORD_EVENT_FIELDS: Final = {
-    vol.Required(ATTR_EVENT_TYPE): cv.string,
+    vol.Required(ATTR_EVENT_TYPE): object,
     vol.Optional(ATTR_METADATA): object,
 }
 
@@ -104,7 +105,8 @@ async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _async_record_event(call: ServiceCall) -> ServiceResponse:
     runtime = _loaded_runtime(call.hass)
-    event_type = call.data[ATTR_EVENT_TYPE]
+    # Anything but a name (a list, an object) is no event type either.
+    event_type = str(call.data[ATTR_EVENT_TYPE])
     try:
         event = runtime.async_record(event_type, call.data.get(ATTR_METADATA))
     except UnknownEventTypeError as err:

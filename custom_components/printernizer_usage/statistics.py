@@ -113,8 +113,11 @@ class LongTermStatistics:
             self.async_push(counts)
             return
         day, totals = self._pushed
-        if day != utc_day(dt_util.utcnow()) or totals != _totals(counts):
-            self.async_push(counts, since=day)
+        today = utc_day(dt_util.utcnow())
+        if day != today or totals != _totals(counts):
+            # After a clock put back, the last push was "in the future":
+            # today's row is sent all the same.
+            self.async_push(counts, since=min(day, today))
 
     @callback
     def async_forget(self) -> None:

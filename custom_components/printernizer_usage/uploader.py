@@ -227,6 +227,10 @@ class Uploader:
         when = self.state.report_time(consent_start, dt_util.utcnow())
         return max(when, self._quiet_until)
 
+    def _refused_endpoint(self) -> str | None:
+        """Return the configured service while it refuses the key, else None."""
+        return self.consent.destination.endpoint if self.state.auth_failed else None
+
     def _report_start(self) -> date | None:
         """Return the consent-start day when a report may go out, else None."""
         if not self.consent.may_send or self.state.auth_failed:
@@ -249,7 +253,9 @@ class Uploader:
             return
         now = dt_util.utcnow()
         self._async_follow_clock(now)
-        self.next_wakeup = self.state.next_wakeup(now, self._report_start())
+        self.next_wakeup = self.state.next_wakeup(
+            now, self._report_start(), self._refused_endpoint()
+        )
         if self.next_wakeup is not None:
             self.next_wakeup = max(self.next_wakeup, self._quiet_until)
             self._unsub_timer = async_track_point_in_utc_time(
@@ -340,10 +346,12 @@ class Uploader:
             if not forced and now < self._quiet_until:
                 return Attempt(Outcome.NOTHING_TO_SEND)
             # "Send now" is about the report; deletions keep their own turn.
-            if (
-                not forced
-                and not state.auth_failed
-                and (deletion := state.deletions.due(now))
+            # Nothing goes to a service that refuses the key; other services
+            # still get their deletions, each with its own key.
+            if not forced and (
+                deletion := state.deletions.due(
+                    now, skip_endpoint=self._refused_endpoint()
+                )
             ):
                 return await self._async_send_deletion(deletion, now, generation)
             if (consent_start := self._report_start()) is None:

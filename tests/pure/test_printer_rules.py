@@ -1159,6 +1159,13 @@ def test_from_dict_defaults() -> None:
     assert tracker.last_state == ""
 
 
+@pytest.mark.parametrize("in_progress", ["false", 1, 0, None, []])
+def test_from_dict_refuses_a_flag_that_is_not_true_or_false(in_progress: Any) -> None:
+    """A hand-edited "false" is not read as a job in progress: the file is refused."""
+    with pytest.raises(TypeError):
+        JobTracker.from_dict({"printer_type": "klipper", "in_progress": in_progress})
+
+
 # --- Bambu Lab bus events ----------------------------------------------------
 
 

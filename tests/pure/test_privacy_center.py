@@ -8,6 +8,7 @@ from custom_components.printernizer_usage.core.privacy_center import (
     NOTHING,
     deletion_rows,
     download_anchor,
+    grouped,
     history_rows,
     report_block,
     service_list,
@@ -43,8 +44,15 @@ def test_history_rows_newest_first() -> None:
     ]
     assert history_rows(entries).splitlines() == [
         f"| 2026-11-24 | {NOTHING} | `deleted` | {NOTHING} |",
-        "| 2026-11-23 | 2026-11-16 \u2013 2026-11-23 | `sent` | 1,234 |",
+        "| 2026-11-23 | 2026-11-16 \u2013 2026-11-23 | `sent` | 1\u202f234 |",
     ]
+
+
+def test_grouped_sets_thousands_apart_in_every_language() -> None:
+    assert grouped(0) == "0"
+    assert grouped(999) == "999"
+    assert grouped(1234) == "1\u202f234"
+    assert grouped(1234567) == "1\u202f234\u202f567"
 
 
 def test_deletion_rows_and_service_list() -> None:

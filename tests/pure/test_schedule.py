@@ -184,6 +184,19 @@ def test_retry_after_never_raises(header: str) -> None:
     assert timedelta(0) <= retry_after(header, NOW) <= MAX_RETRY_AFTER
 
 
+@given(
+    st.builds(
+        lambda date, field, digits: date.replace(field, digits),
+        st.just("Mon, 01 Jan 2024 00:00:00 +0000"),
+        st.sampled_from(["01", "2024", "00:00:00", "+0000"]),
+        st.from_regex(r"\A[+-]?[0-9]{1,40}\Z"),
+    )
+)
+def test_retry_after_never_raises_on_huge_date_fields(header: str) -> None:
+    # A zone, year or time too large for a C integer raised OverflowError.
+    assert timedelta(0) <= retry_after(header, NOW) <= MAX_RETRY_AFTER
+
+
 @given(st.integers(min_value=0, max_value=10**13))
 def test_retry_after_seconds_are_capped(seconds: int) -> None:
     expected = min(timedelta(seconds=seconds), MAX_RETRY_AFTER)
@@ -444,6 +457,38 @@ def test_next_wakeup_none_when_auth_failed() -> None:
         deletions=DeletionQueue([Deletion(OTHER_ID, DESTINATION)]),
     )
     assert state.next_wakeup(NOW, None) is None
+
+
+def test_a_report_dated_ahead_is_dropped_when_the_clock_is_put_back() -> None:
+    ahead = Period(date(2027, 11, 16), date(2027, 11, 23))
+    state = SubmissionState(outbox=new_outbox(ahead, attempts=2))
+    state.follow_clock(NOW)
+    assert state.outbox is None
+    assert state.audit.entries[-1]["status"] == "dropped: clock_corrected"
+    # A report of days that have come stays.
+    state = SubmissionState(outbox=new_outbox(attempts=2))
+    state.follow_clock(NOW)
+    assert state.outbox is not None
+    assert state.audit.entries == []
+
+
+def test_a_refused_key_holds_back_only_its_own_service() -> None:
+    state = SubmissionState(
+        auth_failed=True,
+        last_request=NOW - timedelta(hours=3),
+        deletions=DeletionQueue(
+            [
+                Deletion(OTHER_ID, DESTINATION),
+                Deletion(OTHER_ID, OTHER_DESTINATION, 1, NOW + timedelta(hours=2)),
+            ]
+        ),
+    )
+    refused = DESTINATION.endpoint
+    assert state.next_wakeup(NOW, None, refused) == NOW + timedelta(hours=2)
+    assert state.deletions.due(NOW, skip_endpoint=refused) is None
+    due = state.deletions.due(NOW + timedelta(hours=2), skip_endpoint=refused)
+    assert due is not None
+    assert due.destination == OTHER_DESTINATION
 
 
 def test_next_wakeup_of_deletions_is_the_earliest() -> None:

@@ -51,6 +51,15 @@ def test_count_is_an_integer_in_range_or_refused(value: Any) -> None:
     assert 0 <= result <= stored.MAX_COUNT
 
 
+@given(JSON)
+def test_flag_is_true_or_false_or_refused(value: Any) -> None:
+    if type(value) is bool:
+        assert stored.flag(value) is value
+    else:
+        with pytest.raises(TypeError):
+            stored.flag(value)
+
+
 @pytest.mark.parametrize(
     "value", [True, 1.0, "1", -1, stored.MAX_COUNT + 1, 10**400, math.nan]
 )

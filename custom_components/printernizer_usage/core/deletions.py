@@ -89,9 +89,13 @@ class DeletionQueue:
                 return
         self.items.append(Deletion(installation_id, destination))
 
-    def due(self, now: datetime) -> Deletion | None:
-        """Return the oldest request whose time has come."""
+    def due(
+        self, now: datetime, *, skip_endpoint: str | None = None
+    ) -> Deletion | None:
+        """Return the oldest request whose time has come (none to `skip_endpoint`)."""
         for item in self.items:
+            if item.destination.endpoint == skip_endpoint:
+                continue
             if (item.next_attempt or now) <= now:
                 return item
         return None

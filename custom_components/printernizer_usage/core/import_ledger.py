@@ -80,8 +80,8 @@ class ImportLedger:
         Printernizer stamps events with its host's clock; after that clock ran
         days ahead and was put right, new events would sit before the
         watermark until the clock caught up. The remembered events keep their
-        place, so only more than MAX_REMEMBERED events from the wrong time
-        could be counted again.
+        place; `read_export` remembers the others it still finds between the
+        corrected clock and the old watermark, so none is counted again.
         """
         second = _second(now)
         if self.after is None or self.after <= second:

@@ -411,7 +411,7 @@ class JobTracker:
     def from_dict(cls, data: dict[str, Any]) -> JobTracker:
         """Build from the JSON form."""
         tracker = cls(stored.text(data["printer_type"]))
-        tracker.in_progress = bool(data.get("in_progress"))
+        tracker.in_progress = stored.flag(data.get("in_progress", False))
         tracker.last_state = stored.text(data.get("last_state", ""))
         tracker.started_at = stored.optional_moment(data.get("started_at"))
         return tracker

@@ -49,6 +49,9 @@ _PRINTER_TYPES: Final = {
     "octoprint": "octoprint",
 }
 PRINTERS_PAGE_SIZE: Final = 100  # Printernizer's largest page
+# How far Printernizer's clock may be ahead of ours for an event it wrote
+# after a clock correction to be told from those it wrote before.
+CLOCK_SKEW: Final = timedelta(minutes=10)
 
 
 class PrinternizerAnswerError(ValueError):
@@ -301,11 +304,14 @@ def read_export(
     A broken export raises before anything of it is used.
     """
     result = ExportImport()
-    ledger = ledger.rewound(now)
+    # Before a clock put back: what it had counted is still counted.
+    before, ledger = ledger, ledger.rewound(now)
     horizon = now + OVERLAP
     room_ahead = MAX_AHEAD - ledger.ahead(now)
     # Each event taken from this answer, by key (also: listed twice is once).
     fresh: dict[str, datetime] = {}
+    # Counted before the watermark was put back, to be remembered as such.
+    known: dict[str, datetime] = {}
     counted: dict[tuple[SanitizedEvent, date, date], list[Any]] = {}
     rejected: dict[tuple[date, date], list[Any]] = {}
     for item in _export_events(body):
@@ -320,7 +326,17 @@ def read_export(
             json.dumps(item, sort_keys=True, default=str) if malformed else event_id,
             moment,
         )
-        if key in fresh or not ledger.is_new(key, moment):
+        if key in fresh or key in known or not ledger.is_new(key, moment):
+            continue
+        if (
+            ledger is not before
+            and moment > now + CLOCK_SKEW
+            and not before.is_new(key, moment)
+        ):
+            # At or before the watermark the clock was put back past, and
+            # after the corrected clock: counted before the correction, not
+            # written since.
+            known[key] = moment
             continue
         if moment < oldest:
             # Not remembered either: it is skipped again on every poll.
@@ -348,7 +364,7 @@ def read_export(
         key=itemgetter(0),
     )
     result.rejected = sorted(tuple(value) for value in rejected.values())
-    result.ledger = ledger.advanced(fresh.items(), now)
+    result.ledger = ledger.advanced([*fresh.items(), *known.items()], now)
     return result
 
 

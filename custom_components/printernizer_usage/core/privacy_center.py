@@ -13,6 +13,14 @@ import json
 from typing import Any, Final
 
 NOTHING: Final = "\u2013"  # an en dash: an empty cell
+# Thousands as SI writes them, right in English and in German alike (where
+# "1,234" is a decimal comma: one and a bit).
+THOUSANDS: Final = "\u202f"  # a narrow no-break space
+
+
+def grouped(number: int) -> str:
+    """Return a whole number with its thousands apart: 1234567 -> "1 234 567"."""
+    return f"{number:,}".replace(",", THOUSANDS)
 
 
 def report_block(payload: Mapping[str, Any]) -> str:
@@ -42,7 +50,7 @@ def history_rows(entries: Iterable[Mapping[str, Any]]) -> str:
             if entry.get("period")
             else NOTHING,
             f"`{entry['status']}`",
-            f"{entry['size']:,}" if entry.get("size") else NOTHING,
+            grouped(entry["size"]) if entry.get("size") else NOTHING,
         )
         for entry in reversed(list(entries))
     ]

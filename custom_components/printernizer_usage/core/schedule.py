@@ -13,7 +13,7 @@ import random
 from typing import Any, Final
 
 from . import stored
-from .audit import AuditLog
+from .audit import KIND_REPORT, AuditLog
 from .counts import first_day_after_correction, utc_day
 from .deletions import Deletion, DeletionQueue
 from .installation import Destination
@@ -61,7 +61,8 @@ def retry_after(header: str | None, now: datetime) -> timedelta:
     else:
         try:
             wait = parsedate_to_datetime(header) - now
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            # OverflowError: a zone, year or time too large for a C integer.
             return timedelta(0)
     return min(max(wait, timedelta(0)), MAX_RETRY_AFTER)
 
@@ -105,6 +106,17 @@ class SubmissionState:
         fresh = first_day_after_correction(now)
         if self.last_period_end is not None and self.last_period_end > fresh:
             self.last_period_end = fresh
+        if self.outbox is not None and self.outbox.end > fresh:
+            # Built while the clock ran ahead: it names days that have not
+            # come, whose counts left the daily counts, and would wait for
+            # the old clock to expire. The next report covers the right days.
+            self.audit.add(
+                now,
+                kind=KIND_REPORT,
+                period=self.outbox.period,
+                status="dropped: clock_corrected",
+            )
+            self.outbox = None
         last = self.last_request
         if last is None or last <= now:
             return
@@ -134,15 +146,26 @@ class SubmissionState:
             when = day_start(due_day) + timedelta(seconds=self.send_offset)
         return max(when, self.request_allowed_at(now))
 
-    def next_wakeup(self, now: datetime, consent_start: date | None) -> datetime | None:
+    def next_wakeup(
+        self,
+        now: datetime,
+        consent_start: date | None,
+        refused_endpoint: str | None = None,
+    ) -> datetime | None:
         """Return when there is something to do; `consent_start` None: no report.
 
-        Nothing is planned while the service refuses the key: deletions wait
-        for a new one like reports do.
+        Nothing goes to a service while it refuses the key (`refused_endpoint`,
+        the configured one): its deletions wait for a new key like reports do.
+        Deletions owed to other services, each with its own key, go on.
         """
-        if self.auth_failed:
+        if self.auth_failed and refused_endpoint is None:
             return None
-        candidates = [item.next_attempt or now for item in self.deletions.items]
+        skip = refused_endpoint if self.auth_failed else None
+        candidates = [
+            item.next_attempt or now
+            for item in self.deletions.items
+            if item.destination.endpoint != skip
+        ]
         if consent_start is not None:
             candidates.append(self.report_time(consent_start, now))
         if not candidates:
@@ -207,5 +230,5 @@ class SubmissionState:
                 data.get("send_offset", 0), 0, MAX_SEND_OFFSET - 1
             ),
             result=stored.optional_text(data.get("result")),
-            auth_failed=bool(data.get("auth_failed", False)),
+            auth_failed=stored.flag(data.get("auth_failed", False)),
         )

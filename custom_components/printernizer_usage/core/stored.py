@@ -37,6 +37,13 @@ def counts(values: object) -> dict[str, int]:
     return {text(name): count(value) for name, value in mapping(values).items()}
 
 
+def flag(value: object) -> bool:
+    """Return `value` if it is a JSON true or false (`bool()` takes "false" as true)."""
+    if type(value) is not bool:
+        raise TypeError("a stored flag is not true or false")
+    return value
+
+
 def mapping(value: object) -> dict[str, Any]:
     """Return `value` if it is a JSON object."""
     if not isinstance(value, dict):
