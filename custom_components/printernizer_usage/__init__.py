@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -26,7 +28,7 @@ from .const import (
     LOGGER,
 )
 from .core.counts import UsageCounts, utc_day
-from .core.deletions import deletion_url
+from .core.deletions import Deletion, DeletionQueue, deletion_url
 from .core.installation import Destination, Installation
 from .core.printer_rules import JobTracker
 from .core.printernizer import BridgeState
@@ -122,19 +124,16 @@ async def async_remove_entry(
     """
     store = UsageStore(hass)
     legacy = _configured_destination(entry)
+    data: Any
     try:
         data = await store.async_load() or {}
-        installation = Installation.from_dict(
-            data.get("installation", {}), legacy=legacy
-        )
-        pending = SubmissionState.from_dict(
-            data.get("submission", {}), legacy=legacy
-        ).deletions.items
-    except (NewerStorageVersionError, AttributeError, KeyError, TypeError, ValueError):
-        installation, pending = Installation(), []
+    except NewerStorageVersionError:
+        data = {}
+    # Read part by part: a bad value elsewhere in the file must not lose an id.
     requests = {
-        (item.installation_id, item.destination) for item in installation.sent
-    } | {(item.installation_id, item.destination) for item in pending}
+        (item.installation_id, item.destination)
+        for item in _owed_deletions(data, legacy).items
+    }
     if requests:
         hass.async_create_background_task(
             _async_request_deletions(hass, sorted(requests, key=str)),
@@ -245,6 +244,9 @@ async def _async_load(
             translation_key=ISSUE_UNREADABLE_STORAGE,
             translation_placeholders={"backup_path": backup},
         )
+        # Only this file remembers which ids the services hold: those deletions
+        # are owed whatever else in it could not be read.
+        empty.submission.deletions = _owed_deletions(data, legacy)
         return empty
     if installation.installation_id and installation.consent_start is None:
         # Agreed under a release that did not record the day: nothing before
@@ -253,3 +255,24 @@ async def _async_load(
             dt_util.utcnow()
         )
     return _Loaded(counts, installation, submission, job_trackers, bridge_state)
+
+
+def _owed_deletions(data: Any, legacy: Destination) -> DeletionQueue:
+    """Return the deletion requests a file that cannot be used still owes.
+
+    Each part is read on its own, so that a broken count or flag does not
+    lose an id a service holds: the deletions not yet confirmed, and a
+    deletion for every id a service received.
+    """
+    queue = DeletionQueue()
+    try:
+        items = data["submission"]["deletions"]
+        for item in items if isinstance(items, list) else []:
+            with suppress(AttributeError, KeyError, TypeError, ValueError):
+                queue.items.append(Deletion.from_dict(item, legacy=legacy))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        pass
+    with suppress(AttributeError, KeyError, TypeError, ValueError):
+        for sent in Installation.from_dict(data["installation"], legacy=legacy).sent:
+            queue.queue(sent.installation_id, sent.destination)
+    return queue

@@ -67,7 +67,13 @@ async def async_get_config_entry_diagnostics(
             "report_pending": outbox is not None,
             "report_attempts": 0 if outbox is None else outbox.attempts,
             "deletions_pending": [
-                {"attempts": item.attempts, "next_attempt": _day(item.next_attempt)}
+                # Never the next try's day: minus the backoff of `attempts`
+                # it is the day of a request that names the id.
+                {
+                    "attempts": item.attempts,
+                    "waiting": item.next_attempt is not None
+                    and item.next_attempt > now,
+                }
                 for item in submission.deletions.items
             ],
             "audit_log": [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import copy
+import glob
 import os
+from pathlib import Path
 import threading
 from typing import Any, Final
 
@@ -123,6 +125,16 @@ class UsageStore(Store[StoredData]):
         backup = f"{self.path}.unreadable.{dt_util.utcnow():%Y%m%dT%H%M%S}"
         await self.hass.async_add_executor_job(os.replace, self.path, backup)
         return backup
+
+    async def async_remove(self) -> None:
+        """Remove the file and every unreadable copy set aside (on removal)."""
+        await super().async_remove()
+        await self.hass.async_add_executor_job(self._remove_set_aside)
+
+    def _remove_set_aside(self) -> None:
+        path = Path(self.path)
+        for aside in path.parent.glob(f"{glob.escape(path.name)}.unreadable.*"):
+            aside.unlink(missing_ok=True)
 
     async def _async_migrate_func(
         self,
