@@ -37,6 +37,15 @@ HARNESS_LOGGERS = (
 )
 
 
+def leaves(value: Any) -> list[Any]:
+    """Return every value inside nested JSON objects and lists."""
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in leaves(item)]
+    return [value]
+
+
 def logged_records(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
     """Return the records of Home Assistant and the integration, not the harness's."""
     return [record for record in records if not record.name.startswith(HARNESS_LOGGERS)]

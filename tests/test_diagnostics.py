@@ -24,15 +24,12 @@ from custom_components.printernizer_usage.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .helpers import async_export, async_setup_sharing_entry, async_submit_now
-
-
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return [value]
+from .helpers import (
+    async_export,
+    async_setup_sharing_entry,
+    async_submit_now,
+    leaves,
+)
 
 
 @pytest.mark.parametrize("share_statistics", [True])
@@ -117,11 +114,11 @@ async def test_diagnostics_match_no_record_on_the_server(
     assert "secret-key-123" not in text
     counts = {
         leaf
-        for leaf in _leaves(report["usage_stats"]) + _leaves(report["error_summary"])
+        for leaf in leaves(report["usage_stats"]) + leaves(report["error_summary"])
         if type(leaf) is int and leaf > 9
     }
     assert counts >= {23, 14, 11}
-    assert not counts & {leaf for leaf in _leaves(diagnostics) if type(leaf) is int}
+    assert not counts & {leaf for leaf in leaves(diagnostics) if type(leaf) is int}
 
 
 @pytest.mark.parametrize("share_statistics", [True])

@@ -32,6 +32,29 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TODAY = "2026-11-25"
 
 
+async def _async_setup_rate_limited_without_polling(
+    hass: HomeAssistant, stand_in: StandInPrinternizer
+) -> MockConfigEntry:
+    """Set up with polling off; the one read at start is answered 429 (12.5 s)."""
+    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
+    stand_in.fault = "rate_limited"
+    stand_in.fault_paths = {EXPORT_PATH}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer Usage Statistics",
+        options={
+            **consent_options({}, share=False),
+            CONF_PRINTERNIZER_URL: stand_in.url,
+        },
+        pref_disable_polling=True,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert stand_in.requests[EXPORT_PATH] == 1
+    return entry
+
+
 @pytest.fixture
 def stand_in(socket_enabled: None) -> Generator[StandInPrinternizer]:
     """Serve a stand-in Printernizer for one test."""
@@ -59,22 +82,7 @@ async def test_a_rate_limited_first_read_is_retried_with_polling_disabled(
     (README); a 429 to that one read must still be read again after the wait,
     not lost until the next restart.
     """
-    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
-    stand_in.fault = "rate_limited"  # 12.5 s
-    stand_in.fault_paths = {EXPORT_PATH}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Printernizer Usage Statistics",
-        options={
-            **consent_options({}, share=False),
-            CONF_PRINTERNIZER_URL: stand_in.url,
-        },
-        pref_disable_polling=True,
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert stand_in.requests[EXPORT_PATH] == 1
+    await _async_setup_rate_limited_without_polling(hass, stand_in)
     assert await _events(hass) == {}
     stand_in.fault = None
 
@@ -185,22 +193,7 @@ async def test_an_unload_during_the_wait_of_a_429_reads_nothing_more(
     stand_in: StandInPrinternizer,
 ) -> None:
     """The retry of a rate-limited round belongs to the entry; unload cancels it."""
-    stand_in.add_event("job_completed", NOW - timedelta(hours=1))
-    stand_in.fault = "rate_limited"  # 12.5 s
-    stand_in.fault_paths = {EXPORT_PATH}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Printernizer Usage Statistics",
-        options={
-            **consent_options({}, share=False),
-            CONF_PRINTERNIZER_URL: stand_in.url,
-        },
-        pref_disable_polling=True,
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert stand_in.requests[EXPORT_PATH] == 1
+    entry = await _async_setup_rate_limited_without_polling(hass, stand_in)
     stand_in.fault = None
     asked = sum(stand_in.requests.values())
 

@@ -37,6 +37,7 @@ from .helpers import (
     async_call,
     async_setup_sharing_entry,
     async_submit_now,
+    leaves,
 )
 from .test_stored_values import REAL_STORE_LOAD
 
@@ -53,14 +54,6 @@ def real_file(hass: HomeAssistant, tmp_path: Path) -> Generator[Path]:
 
 OLD_ID = "0d5e0c8a-3c1f-4c55-9a57-2f1b8f6d7e11"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return [value]
 
 
 @pytest.mark.parametrize("share_statistics", [True])
@@ -93,7 +86,7 @@ async def test_diagnostics_name_no_day_of_a_deletion_request(
 
     pending = diagnostics["submission"]["deletions_pending"]
     assert pending
-    assert not [leaf for leaf in _leaves(pending) if _DAY.search(str(leaf))]
+    assert not [leaf for leaf in leaves(pending) if _DAY.search(str(leaf))]
 
 
 def _collected_lists(text: str) -> str:
